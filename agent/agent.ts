@@ -1,0 +1,222 @@
+// The agent: follows the collect entries for its node in etcd and runs one CollectionRunner
+// per entry. Hot reload is a diff of fingerprints: only changed collections restart, and
+// their tailers resume from the checkpoints. Status goes to etcd under a lease.
+
+import type { Etcd3 } from 'etcd3';
+import { CollectWatcher } from '../common/config/collect-watcher.ts';
+import type { ConfigSnapshot } from '../common/config/snapshot.ts';
+import { agentStatusKey } from '../common/keyspace.ts';
+import type { Logger } from '../common/observe/logger.ts';
+import { Registry, registerShared } from '../common/observe/metrics.ts';
+import { StatusWriter } from '../common/etcd/status-writer.ts';
+import { CheckpointStore } from './checkpoints.ts';
+import { CollectionRunner } from './collection.ts';
+import { planCollections, type PlannedCollection } from './plan.ts';
+import { KafkaSink, type RecordProducer } from './sink.ts';
+import { renderAgentStatus, RateTracker, type AgentStatus } from './status.ts';
+
+export interface AgentConfig {
+  node: string;
+  nodeLabels: Record<string, string>;
+  stateDir: string;
+  roots: string[];
+  maxBufferedBytes: number;
+  batchBytes: number;
+  lingerMs: number;
+  maxLineBytes: number;
+  readChunkBytes: number;
+  pollMs: number;
+  drainIdleMs: number;
+  rescanMs: number;
+  maxFilesPerCollection: number;
+  statusIntervalMs: number;
+}
+
+export interface AgentDeps {
+  etcd: Etcd3;
+  producer: RecordProducer;
+  logger: Logger;
+  registry?: Registry;
+  now?: () => number;
+}
+
+interface Running {
+  plan: PlannedCollection;
+  runner: CollectionRunner;
+}
+
+export class Agent {
+  readonly config: AgentConfig;
+  readonly registry: Registry;
+  private readonly deps: AgentDeps;
+  private readonly now: () => number;
+  private readonly metrics;
+  readonly sink: KafkaSink;
+  readonly checkpoints: CheckpointStore;
+  private readonly watcher: CollectWatcher;
+  private readonly status: StatusWriter;
+  private readonly running = new Map<string, Running>();
+  private rejected = new Map<string, string>();
+  private snapshot: ConfigSnapshot | undefined;
+  private applying: Promise<void> = Promise.resolve();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly rates = new RateTracker();
+  private readonly startedAt: number;
+  etcdConnected = false;
+  etcdError: string | undefined;
+  private shut = false;
+
+  constructor(config: AgentConfig, deps: AgentDeps) {
+    this.config = config;
+    this.deps = deps;
+    this.now = deps.now ?? Date.now;
+    this.startedAt = this.now();
+    this.registry = deps.registry ?? new Registry();
+    this.metrics = {
+      ...registerShared(this.registry),
+      lossBytes: this.registry.counter('lcs_agent_loss_bytes_total', 'Bytes of files rotated away or deleted before they could be read'),
+      files: this.registry.gauge('lcs_agent_files', 'Files being tailed'),
+    };
+    const log = deps.logger;
+    this.checkpoints = new CheckpointStore(config.stateDir, log.child({ component: 'checkpoints' }), this.now);
+    this.sink = new KafkaSink({
+      producer: deps.producer,
+      logger: log.child({ component: 'sink' }),
+      maxBufferedBytes: config.maxBufferedBytes,
+      batchBytes: config.batchBytes,
+      lingerMs: config.lingerMs,
+      onSent: (n) => this.metrics.sent.inc({ stage: 'kafka' }, n),
+      onError: () => this.metrics.errors.inc({ stage: 'kafka' }),
+    });
+    this.watcher = new CollectWatcher({
+      etcd: deps.etcd,
+      logger: log,
+      onSnapshot: (s) => this.apply(s),
+      onConnection: (ok, err) => {
+        this.etcdConnected = ok;
+        this.etcdError = err;
+      },
+    });
+    this.status = new StatusWriter({
+      etcd: deps.etcd,
+      key: agentStatusKey(config.node),
+      intervalMs: config.statusIntervalMs,
+      logger: log.child({ component: 'status' }),
+      render: () => this.renderStatus(),
+    });
+  }
+
+  /** Connects and begins; returns once the first config is applied. */
+  async start(): Promise<void> {
+    await this.deps.producer.connect().catch((err) => {
+      // Not fatal: the sink retries; reading pauses once the buffer fills.
+      this.deps.logger.warn('kafka not reachable yet; will keep retrying', { error: (err as Error).message });
+    });
+    await this.watcher.start();
+    await this.applying;
+    this.status.start();
+    const tick = () => {
+      void this.checkpoints.flush();
+      for (const r of this.running.values()) r.runner.reap();
+      this.metrics.bufferBytes.set({}, this.sink.bufferedBytes);
+      this.flushTimer = setTimeout(tick, 1000);
+      this.flushTimer.unref();
+    };
+    tick();
+  }
+
+  private apply(snapshot: ConfigSnapshot): void {
+    this.applying = this.applying.then(() => this.reconcile(snapshot));
+  }
+
+  private async reconcile(snapshot: ConfigSnapshot): Promise<void> {
+    if (this.shut) return;
+    this.snapshot = snapshot;
+    const plan = planCollections(snapshot, this.config.node, this.config.nodeLabels);
+    this.rejected = plan.rejected;
+    const log = this.deps.logger;
+    for (const [name, r] of this.running) {
+      const want = plan.run.get(name);
+      if (want?.fingerprint === r.plan.fingerprint) {
+        r.plan = want; // same tailers; error/revision may have changed
+        continue;
+      }
+      log.info(want ? 'collection changed: restarting its tailers' : 'collection removed: stopping its tailers', { collection: name });
+      this.running.delete(name);
+      await r.runner.stop();
+    }
+    for (const [name, p] of plan.run) {
+      if (this.running.has(name)) continue;
+      const runner = this.makeRunner(p);
+      this.running.set(name, { plan: p, runner });
+      log.info('collection started', { collection: name, topic: p.entry.topic });
+      await runner.start();
+    }
+    void this.status.flush();
+  }
+
+  private makeRunner(p: PlannedCollection): CollectionRunner {
+    const c = this.config;
+    return new CollectionRunner({
+      name: p.name,
+      entry: p.entry,
+      roots: c.roots,
+      logger: this.deps.logger,
+      rescanMs: c.rescanMs,
+      maxFiles: c.maxFilesPerCollection,
+      tailer: {
+        node: c.node,
+        sink: this.sink,
+        checkpoints: this.checkpoints,
+        maxLineBytes: c.maxLineBytes,
+        readChunkBytes: c.readChunkBytes,
+        pollMs: c.pollMs,
+        drainIdleMs: c.drainIdleMs,
+        now: this.now,
+        onEvents: (n) => {
+          this.metrics.received.inc({ collection: p.name }, n);
+          this.rates.add(p.name, n, this.now());
+        },
+        onLoss: (bytes, reason) => this.metrics.lossBytes.inc({ collection: p.name, reason }, bytes),
+      },
+    });
+  }
+
+  renderStatus(): AgentStatus {
+    return renderAgentStatus({
+      node: this.config.node,
+      now: this.now(),
+      startedAt: this.startedAt,
+      configRevision: this.snapshot?.revision ?? 0,
+      etcd: { connected: this.etcdConnected, ...(this.etcdError ? { lastError: this.etcdError } : {}) },
+      sink: this.sink,
+      running: [...this.running.values()],
+      rejected: this.rejected,
+      rates: this.rates,
+    });
+  }
+
+  /** Flushes status now (tests and the console use this to see a change at once). */
+  flushStatus(): Promise<void> {
+    return this.status.flush();
+  }
+
+  get ready(): { ok: boolean; reason?: string } {
+    if (!this.etcdConnected) return { ok: false, reason: `etcd: ${this.etcdError ?? 'not connected'}` };
+    if (this.sink.lastError) return { ok: false, reason: `kafka: ${this.sink.lastError}` };
+    return { ok: true };
+  }
+
+  /** Stops tailers, sends what was read (bounded), writes checkpoints. Safe twice. */
+  async shutdown(): Promise<void> {
+    if (this.shut) return;
+    this.shut = true;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    await this.watcher.stop();
+    await this.applying;
+    await Promise.all([...this.running.values()].map((r) => r.runner.stop()));
+    await this.sink.shutdown();
+    await this.checkpoints.flush();
+    await this.status.shutdown();
+  }
+}

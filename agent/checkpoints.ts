@@ -1,0 +1,112 @@
+// Checkpoints: per (collection, file identity), the offset up to which Kafka acknowledged
+// every event. One JSON file, replaced atomically (write temp, fsync, rename, fsync dir); the
+// previous version is kept, so a torn or corrupt file falls back to it instead of losing all.
+
+import { mkdirSync, readFileSync } from 'node:fs';
+import { open, rename, copyFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../common/observe/logger.ts';
+import type { FileIdentity } from './identity.ts';
+
+export interface Checkpoint {
+  collection: string;
+  path: string;
+  id: FileIdentity;
+  offset: number;
+  updatedAt: number;
+  /** The file is gone (deleted or rotated out) and was read to its end. */
+  finished?: boolean;
+}
+
+export const checkpointKey = (collection: string, id: Pick<FileIdentity, 'dev' | 'ino'>): string =>
+  `${collection}|${id.dev}:${id.ino}`;
+
+interface FileFormat {
+  version: 1;
+  checkpoints: Checkpoint[];
+}
+
+export class CheckpointStore {
+  private readonly file: string;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly byKey = new Map<string, Checkpoint>();
+  private dirty = false;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(dir: string, logger: Logger, now: () => number = Date.now) {
+    mkdirSync(dir, { recursive: true });
+    this.file = join(dir, 'checkpoints.json');
+    this.logger = logger;
+    this.now = now;
+    this.load();
+  }
+
+  private load(): void {
+    for (const candidate of [this.file, `${this.file}.prev`]) {
+      let text: string;
+      try {
+        text = readFileSync(candidate, 'utf8');
+      } catch {
+        continue;
+      }
+      try {
+        const data = JSON.parse(text) as FileFormat;
+        if (data.version !== 1 || !Array.isArray(data.checkpoints)) throw new Error('unknown format');
+        for (const c of data.checkpoints) this.byKey.set(checkpointKey(c.collection, c.id), c);
+        if (candidate !== this.file) this.logger.warn('checkpoint file was unreadable; used the previous version', { file: this.file });
+        return;
+      } catch (err) {
+        this.logger.error('checkpoint file is corrupt; trying the previous version', { file: candidate, error: (err as Error).message });
+      }
+    }
+  }
+
+  get(collection: string, dev: number, ino: number): Checkpoint | undefined {
+    return this.byKey.get(checkpointKey(collection, { dev, ino }));
+  }
+
+  all(): Checkpoint[] {
+    return [...this.byKey.values()];
+  }
+
+  set(c: Omit<Checkpoint, 'updatedAt'>): void {
+    this.byKey.set(checkpointKey(c.collection, c.id), { ...c, updatedAt: this.now() });
+    this.dirty = true;
+  }
+
+  delete(collection: string, dev: number, ino: number): void {
+    if (this.byKey.delete(checkpointKey(collection, { dev, ino }))) this.dirty = true;
+  }
+
+  /** Writes if anything changed since the last write. */
+  flush(): Promise<void> {
+    if (!this.dirty) return this.writing;
+    this.dirty = false;
+    const body = JSON.stringify({ version: 1, checkpoints: this.all() } satisfies FileFormat);
+    this.writing = this.writing.then(() => this.write(body)).catch((err) => {
+      this.dirty = true;
+      this.logger.error('checkpoint write failed; will retry', { file: this.file, error: (err as Error).message });
+    });
+    return this.writing;
+  }
+
+  private async write(body: string): Promise<void> {
+    const tmp = `${this.file}.tmp`;
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(body);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await copyFile(this.file, `${this.file}.prev`).catch(() => {});
+    await rename(tmp, this.file);
+    const dir = await open(join(this.file, '..'), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  }
+}

@@ -1,0 +1,153 @@
+// Runs one collection on this node: finds the files its globs name (now and as they appear),
+// keeps one tailer per file identity (device + inode, so a renamed file is not read twice),
+// and refuses files outside the allowed roots.
+
+import { glob, stat } from 'node:fs/promises';
+import { matchesGlob } from 'node:path';
+import chokidar, { type FSWatcher } from 'chokidar';
+import type { Logger } from '../common/observe/logger.ts';
+import type { CollectEntry } from '../common/schema/collect-entry.ts';
+import { describeError } from '../common/errors.ts';
+import { globAllowed, globBase, realFileAllowed } from './allow.ts';
+import { makeParser } from './parse.ts';
+import { Tailer, type TailerOptions } from './tailer.ts';
+
+export type TailerDefaults = Pick<TailerOptions, 'node' | 'sink' | 'checkpoints' | 'maxLineBytes' | 'readChunkBytes' | 'pollMs' | 'drainIdleMs' | 'now' | 'onEvents' | 'onLoss'>;
+
+export interface CollectionOptions {
+  name: string;
+  entry: CollectEntry;
+  roots: string[];
+  logger: Logger;
+  tailer: TailerDefaults;
+  rescanMs: number;
+  maxFiles: number;
+}
+
+export class CollectionRunner {
+  readonly opts: CollectionOptions;
+  readonly tailers = new Map<string, Tailer>();
+  /** Problems with this collection's paths (refused, unreadable), by path. */
+  readonly errors = new Map<string, string>();
+  private readonly globs: string[] = [];
+  private watcher: FSWatcher | undefined;
+  private rescanTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private scanning: Promise<void> = Promise.resolve();
+
+  constructor(opts: CollectionOptions) {
+    this.opts = opts;
+  }
+
+  async start(): Promise<void> {
+    const { entry, roots } = this.opts;
+    if (entry.source.pods) {
+      this.errors.set('(source)', 'pods sources need the Kubernetes API; this agent runs standalone, so only files sources run');
+      return;
+    }
+    for (const g of entry.source.files!.paths) {
+      const problem = globAllowed(g, roots);
+      if (problem) {
+        this.errors.set(g, `refused: ${problem}`);
+        this.opts.logger.warn('path refused', { collection: this.opts.name, path: g, reason: problem });
+      } else this.globs.push(g);
+    }
+    if (!this.globs.length) return;
+    await this.scan(true);
+    const bases = [...new Set(this.globs.map(globBase))];
+    this.watcher = chokidar.watch(bases, {
+      ignoreInitial: true,
+      persistent: true,
+      followSymlinks: false,
+      depth: this.globs.some((g) => g.includes('**')) ? 32 : Math.max(0, ...this.globs.map((g) => g.split('/').length - globBase(g).split('/').length - 1)),
+    });
+    this.watcher.on('add', (p) => this.enqueue(() => this.consider(p, false)));
+    this.watcher.on('change', (p) => this.pokePath(p));
+    this.watcher.on('unlink', (p) => this.pokePath(p));
+    this.watcher.on('error', (err) => this.opts.logger.warn('file watcher error', { collection: this.opts.name, error: describeError(err) }));
+    const tick = () => {
+      if (this.stopped) return;
+      this.enqueue(() => this.scan(false));
+      this.rescanTimer = setTimeout(tick, this.opts.rescanMs);
+    };
+    this.rescanTimer = setTimeout(tick, this.opts.rescanMs);
+  }
+
+  private enqueue(fn: () => Promise<void>): void {
+    this.scanning = this.scanning.then(fn).catch((err) => this.opts.logger.error('scan failed', { collection: this.opts.name, error: describeError(err) }));
+  }
+
+  private matches(path: string): boolean {
+    if (!this.globs.some((g) => g === path || matchesGlob(path, g))) return false;
+    return !(this.opts.entry.source.files?.exclude ?? []).some((g) => matchesGlob(path, g));
+  }
+
+  private async scan(initial: boolean): Promise<void> {
+    for (const g of this.globs) {
+      for await (const p of glob(g)) await this.consider(p, initial);
+    }
+    for (const t of this.tailers.values()) t.poke();
+  }
+
+  private pokePath(path: string): void {
+    for (const t of this.tailers.values()) if (t.opts.path === path) t.poke();
+    // A new path, or a path whose inode changed (rotation), gets its tailer here.
+    this.enqueue(() => this.consider(path, false));
+  }
+
+  private async consider(path: string, initial: boolean): Promise<void> {
+    if (this.stopped || !this.matches(path)) return;
+    const st = await stat(path).catch(() => undefined);
+    if (!st?.isFile()) return;
+    const key = `${st.dev}:${st.ino}`;
+    const existing = this.tailers.get(key);
+    if (existing && existing.state !== 'finished' && existing.state !== 'failed') return;
+    if (!existing && this.tailers.size >= this.opts.maxFiles) {
+      this.errors.set(path, `not tailed: the collection already follows ${this.opts.maxFiles} files (agent.maxFilesPerCollection)`);
+      return;
+    }
+    const allowed = await realFileAllowed(path, this.opts.roots);
+    if (!allowed.ok) {
+      if (!this.errors.has(path)) this.opts.logger.warn('file refused', { collection: this.opts.name, path, reason: allowed.reason });
+      this.errors.set(path, `refused: ${allowed.reason}`);
+      return;
+    }
+    const { entry } = this.opts;
+    const tailer = new Tailer({
+      ...this.opts.tailer,
+      path,
+      collection: this.opts.name,
+      topic: entry.topic,
+      ...(entry.fields ? { fields: entry.fields } : {}),
+      startAt: initial ? (entry.startAt ?? 'end') : 'beginning',
+      parser: makeParser(entry.parse?.format ?? 'raw'),
+      logger: this.opts.logger.child({ collection: this.opts.name, path }),
+    });
+    try {
+      await tailer.open();
+    } catch (err) {
+      this.errors.set(path, `cannot open: ${describeError(err)}`);
+      this.opts.logger.warn('cannot open file', { collection: this.opts.name, path, error: describeError(err) });
+      return;
+    }
+    if (this.stopped) return void (await tailer.stop());
+    this.errors.delete(path);
+    this.tailers.set(`${tailer.dev}:${tailer.ino}`, tailer);
+    tailer.start();
+  }
+
+  /** Stops discovery and every tailer; offsets stay in the checkpoint store. Safe twice. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.rescanTimer) clearTimeout(this.rescanTimer);
+    await this.watcher?.close();
+    await this.scanning;
+    await Promise.all([...this.tailers.values()].map((t) => t.stop()));
+  }
+
+  /** Drops finished tailers from the map (their checkpoints stay). */
+  reap(): void {
+    for (const [k, t] of this.tailers) if (t.state === 'finished') this.tailers.delete(k);
+  }
+}

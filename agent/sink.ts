@@ -1,0 +1,155 @@
+// The agent's output stage: records go into a bounded FIFO and are sent to Kafka in batches,
+// one batch in flight at a time, so acknowledgements come back in read order and each file's
+// checkpoint can advance to the end of the last acknowledged line. A failed batch is retried
+// forever with backoff (the file is the buffer: readers pause while the FIFO is full).
+
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../common/observe/logger.ts';
+import { describeError } from '../common/errors.ts';
+
+export interface OutRecord {
+  topic: string;
+  key: string;
+  value: string;
+}
+
+/** The producer a sink drives; kafkajs today, swappable (bench/agent compares clients). */
+export interface RecordProducer {
+  connect(): Promise<void>;
+  /** Resolves once every record is acknowledged by all in-sync replicas (acks=all). */
+  send(byTopic: Map<string, { key: string; value: string }[]>): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+interface Pending {
+  rec: OutRecord;
+  bytes: number;
+  onAck: () => void;
+}
+
+export interface SinkOptions {
+  producer: RecordProducer;
+  logger: Logger;
+  /** Readers pause above this many bytes not yet acknowledged. */
+  maxBufferedBytes: number;
+  batchBytes: number;
+  lingerMs: number;
+  retryMinMs?: number;
+  retryMaxMs?: number;
+  onSent?: (records: number, bytes: number) => void;
+  onError?: (err: unknown) => void;
+}
+
+export class KafkaSink extends EventEmitter {
+  private readonly opts: SinkOptions;
+  private queue: Pending[] = [];
+  private head = 0;
+  private bytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  connected = false;
+  lastError: string | undefined;
+
+  constructor(opts: SinkOptions) {
+    super();
+    this.opts = opts;
+  }
+
+  get bufferedBytes(): number {
+    return this.bytes;
+  }
+
+  get full(): boolean {
+    return this.bytes >= this.opts.maxBufferedBytes;
+  }
+
+  /** Resolves when there is room again (immediately if there is). */
+  waitForRoom(): Promise<void> {
+    if (!this.full || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => this.once('room', resolve));
+  }
+
+  push(rec: OutRecord, onAck: () => void): void {
+    const bytes = rec.value.length + rec.key.length + 64;
+    this.queue.push({ rec, bytes, onAck });
+    this.bytes += bytes;
+    if (this.bytes - this.inFlightBytes >= this.opts.batchBytes) this.kick();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.kick();
+      }, this.opts.lingerMs);
+    }
+  }
+
+  private inFlightBytes = 0;
+
+  private kick(): void {
+    if (this.running || this.stopped) return;
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      if (this.queue.length - this.head > 0 && !this.stopped) this.kick();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    let delay = this.opts.retryMinMs ?? 100;
+    while (this.queue.length - this.head > 0 && !this.stopped) {
+      const batch: Pending[] = [];
+      let size = 0;
+      for (let i = this.head; i < this.queue.length && (size < this.opts.batchBytes || batch.length === 0); i++) {
+        batch.push(this.queue[i]!);
+        size += this.queue[i]!.bytes;
+      }
+      const byTopic = new Map<string, { key: string; value: string }[]>();
+      for (const p of batch) {
+        let list = byTopic.get(p.rec.topic);
+        if (!list) byTopic.set(p.rec.topic, (list = []));
+        list.push({ key: p.rec.key, value: p.rec.value });
+      }
+      this.inFlightBytes = size;
+      try {
+        await this.opts.producer.send(byTopic);
+      } catch (err) {
+        this.inFlightBytes = 0;
+        this.connected = false;
+        this.lastError = describeError(err);
+        this.opts.onError?.(err);
+        this.opts.logger.warn('kafka send failed; retrying the same batch', { records: batch.length, error: this.lastError, retryInMs: delay });
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(this.opts.retryMaxMs ?? 5000, delay * 2);
+        continue;
+      }
+      delay = this.opts.retryMinMs ?? 100;
+      this.connected = true;
+      this.lastError = undefined;
+      this.inFlightBytes = 0;
+      this.head += batch.length;
+      this.bytes -= size;
+      if (this.head > 4096 && this.head * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.head);
+        this.head = 0;
+      }
+      for (const p of batch) p.onAck();
+      this.opts.onSent?.(batch.length, size);
+      if (!this.full) this.emit('room');
+    }
+  }
+
+  /** Sends what is queued (bounded by timeoutMs), then stops. Safe to call twice. */
+  async shutdown(timeoutMs = 10000): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.stopped) {
+      this.kick();
+      const idle = (async () => {
+        while (this.running) await this.running;
+      })();
+      await Promise.race([idle, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    }
+    this.stopped = true;
+    this.emit('room');
+    await this.opts.producer.disconnect().catch(() => {});
+  }
+}

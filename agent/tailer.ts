@@ -1,0 +1,247 @@
+// Follows one file (one inode) from its checkpoint to its end and beyond. It owns an open
+// handle, so a file renamed or deleted under it is still read to the end; once its path no
+// longer leads to it and it has been idle for `drainIdleMs`, it finishes and closes the handle
+// (freeing a deleted file's disk space). A file that shrinks was truncated (copytruncate):
+// reading restarts at 0 under a new identity generation.
+
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import type { Logger } from '../common/observe/logger.ts';
+import { describeError } from '../common/errors.ts';
+import { buildEvent, recordKey, type EventSource } from './event.ts';
+import { identify, identityString, matches, type FileIdentity } from './identity.ts';
+import { LineSplitter, type Line } from './lines.ts';
+import type { LineParser } from './parse.ts';
+import type { CheckpointStore } from './checkpoints.ts';
+import type { KafkaSink } from './sink.ts';
+
+export interface TailerOptions {
+  path: string;
+  collection: string;
+  topic: string;
+  node: string;
+  fields?: Record<string, string>;
+  kubernetes?: EventSource['kubernetes'];
+  /** Where to start when there is no checkpoint. */
+  startAt: 'end' | 'beginning';
+  sink: KafkaSink;
+  checkpoints: CheckpointStore;
+  parser: LineParser;
+  logger: Logger;
+  maxLineBytes: number;
+  readChunkBytes: number;
+  pollMs: number;
+  drainIdleMs: number;
+  now: () => number;
+  onEvents?: (count: number, bytes: number) => void;
+  onLoss?: (bytes: number, reason: string) => void;
+}
+
+export type TailerState = 'opening' | 'reading' | 'draining' | 'finished' | 'failed';
+
+export class Tailer {
+  readonly opts: TailerOptions;
+  state: TailerState = 'opening';
+  dev = 0;
+  ino = 0;
+  id: FileIdentity | undefined;
+  /** Next byte to read. */
+  readPos = 0;
+  /** End of the last line Kafka acknowledged: the checkpoint. */
+  ackedPos = 0;
+  size = 0;
+  lastError: string | undefined;
+  private fh: FileHandle | undefined;
+  private splitter!: LineSplitter;
+  private wakeUp: (() => void) | undefined;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private idleSince = 0;
+  private stopSignal!: () => void;
+  private readonly stopping = new Promise<void>((resolve) => (this.stopSignal = resolve));
+
+  constructor(opts: TailerOptions) {
+    this.opts = opts;
+  }
+
+  get fileId(): string | undefined {
+    return this.id ? identityString(this.id) : undefined;
+  }
+
+  /** Opens the file and positions it; throws if the file cannot be opened. */
+  async open(): Promise<void> {
+    const { opts } = this;
+    this.fh = await open(opts.path, 'r');
+    const st = await this.fh.stat();
+    this.dev = st.dev;
+    this.ino = st.ino;
+    this.size = st.size;
+    const cp = opts.checkpoints.get(opts.collection, st.dev, st.ino);
+    if (cp && (await matches(this.fh, st.dev, st.ino, st.size, cp.id))) {
+      this.id = cp.id;
+      this.readPos = cp.offset;
+      if (cp.offset > st.size) {
+        opts.logger.warn('file shrank while the agent was away: truncated, reading from 0', { path: opts.path });
+        this.id = await identify(this.fh, st.dev, st.ino, st.size, cp.id.gen + 1);
+        this.readPos = 0;
+      }
+    } else {
+      this.readPos = opts.startAt === 'end' ? st.size : 0;
+      if (st.size > 0) this.id = await identify(this.fh, st.dev, st.ino, st.size);
+    }
+    this.ackedPos = this.readPos;
+    this.splitter = new LineSplitter(this.readPos, opts.maxLineBytes);
+    this.saveCheckpoint();
+    this.state = 'reading';
+  }
+
+  start(): void {
+    this.loop = this.run().catch((err) => {
+      this.state = 'failed';
+      this.lastError = describeError(err);
+      this.opts.logger.error('tailer failed', { path: this.opts.path, error: this.lastError });
+    });
+  }
+
+  /** Something changed on disk: read now instead of at the next poll. */
+  poke(): void {
+    this.wakeUp?.();
+  }
+
+  private async run(): Promise<void> {
+    const { opts } = this;
+    const buf = Buffer.allocUnsafe(opts.readChunkBytes);
+    this.idleSince = opts.now();
+    while (!this.stopped) {
+      if (opts.sink.full) {
+        await Promise.race([opts.sink.waitForRoom(), this.stopping]);
+        continue;
+      }
+      const { bytesRead } = await this.fh!.read(buf, 0, buf.length, this.readPos);
+      if (bytesRead > 0) {
+        if (!this.id) {
+          const st = await this.fh!.stat();
+          this.id = await identify(this.fh!, this.dev, this.ino, st.size);
+        }
+        this.readPos += bytesRead;
+        this.emit(this.splitter.push(Buffer.from(buf.subarray(0, bytesRead))));
+        this.idleSince = opts.now();
+        continue;
+      }
+      if (await this.checkFile()) break;
+      await this.sleep(opts.pollMs);
+    }
+  }
+
+  /** At end of file: detects truncation and rotation. Returns true when the tailer is done. */
+  private async checkFile(): Promise<boolean> {
+    const { opts } = this;
+    const fst = await this.fh!.stat();
+    this.size = fst.size;
+    if (fst.size < this.readPos) {
+      const lost = Math.max(0, this.readPos - this.ackedPos);
+      opts.logger.warn('file truncated (copytruncate?): reading from 0 under a new identity', { path: opts.path, was: this.readPos, now: fst.size });
+      if (lost > 0) opts.onLoss?.(0, 'truncated');
+      this.id = fst.size > 0 ? await identify(this.fh!, this.dev, this.ino, fst.size, (this.id?.gen ?? 0) + 1) : this.id && { ...this.id, gen: this.id.gen + 1 };
+      this.readPos = 0;
+      this.ackedPos = 0;
+      this.splitter = new LineSplitter(0, opts.maxLineBytes);
+      this.saveCheckpoint();
+      return false;
+    }
+    if (this.state === 'reading') {
+      const moved = await stat(opts.path).then(
+        (pst) => pst.ino !== this.ino || pst.dev !== this.dev,
+        () => true,
+      );
+      if (moved) {
+        this.state = 'draining';
+        this.idleSince = opts.now();
+        opts.logger.info('file rotated or deleted: reading the old file to its end', { path: opts.path });
+      }
+    }
+    if (this.state === 'draining' && opts.now() - this.idleSince >= opts.drainIdleMs) {
+      const partial = this.splitter.flushPartial();
+      if (partial) this.emit([partial]);
+      this.state = 'finished';
+      await this.closeHandle();
+      return true;
+    }
+    return false;
+  }
+
+  private emit(lines: Line[]): void {
+    const { opts } = this;
+    if (!lines.length) return;
+    const src: EventSource = {
+      node: opts.node,
+      collection: opts.collection,
+      path: opts.path,
+      fileId: this.fileId!,
+      ...(opts.fields ? { fields: opts.fields } : {}),
+      ...(opts.kubernetes ? { kubernetes: opts.kubernetes } : {}),
+    };
+    const key = recordKey(opts.node, src.fileId);
+    const readAt = new Date(opts.now()).toISOString();
+    let bytes = 0;
+    for (const line of lines) {
+      const text = line.bytes.toString('utf8');
+      const invalidUtf8 = text.includes('\uFFFD') && !line.bytes.includes(Buffer.from('\uFFFD'));
+      const parsed = opts.parser(text);
+      const ev = buildEvent(src, line.offset, parsed.message, parsed.timestamp ?? readAt, parsed.fields, {
+        truncated: line.truncated,
+        invalidUtf8,
+        originalBytes: line.length,
+      });
+      if (parsed.error) (ev as Record<string, unknown>)['error'] = { message: parsed.error };
+      const end = line.end;
+      bytes += line.length;
+      opts.sink.push({ topic: opts.topic, key, value: JSON.stringify(ev) }, () => {
+        this.ackedPos = end;
+        this.saveCheckpoint();
+      });
+    }
+    opts.onEvents?.(lines.length, bytes);
+  }
+
+  private saveCheckpoint(): void {
+    if (!this.id) return;
+    this.opts.checkpoints.set({
+      collection: this.opts.collection,
+      path: this.opts.path,
+      id: this.id,
+      offset: this.ackedPos,
+      ...(this.state === 'finished' ? { finished: true } : {}),
+    });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  private async closeHandle(): Promise<void> {
+    const fh = this.fh;
+    this.fh = undefined;
+    await fh?.close().catch(() => {});
+  }
+
+  /** Stops reading and closes the handle; events already handed to the sink still checkpoint. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.stopSignal();
+    this.wakeUp?.();
+    await this.loop;
+    await this.closeHandle();
+  }
+
+  get lagBytes(): number {
+    return Math.max(0, this.size - this.ackedPos);
+  }
+}

@@ -1,0 +1,163 @@
+// Settings for every subcommand: flags, then the environment, then a YAML file (--config),
+// then defaults — in that order of precedence. Each component declares its specs; this file
+// parses, validates (errors name the key, the flag and the variable) and renders --help.
+
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError } from '../errors.ts';
+
+export type SettingType = 'string' | 'int' | 'bool' | 'list' | 'duration';
+
+export interface SettingSpec {
+  /** Dotted key, also the YAML path: `etcd.endpoints` ↔ `etcd: { endpoints: … }`. */
+  key: string;
+  type: SettingType;
+  description: string;
+  env?: string;
+  default?: string | number | boolean | string[];
+  /** Extra check on the typed value; returns a problem or undefined. */
+  check?: (value: unknown) => string | undefined;
+}
+
+export type SettingValues = Record<string, string | number | boolean | string[] | undefined>;
+
+export const flagOf = (key: string): string => '--' + key.replace(/\./g, '-').replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+
+export interface SettingSources {
+  argv: string[];
+  env: Record<string, string | undefined>;
+  /** Reads the --config file; injected so tests need no files. */
+  readFile?: (path: string) => string;
+}
+
+/** Parses argv/env/YAML into typed values; throws ConfigError naming the key. */
+export function loadSettings(specs: SettingSpec[], sources: SettingSources): SettingValues {
+  const flags = parseFlags(specs, sources.argv);
+  const fromFlag = flags.get('config');
+  const file = typeof fromFlag === 'string' ? fromFlag : sources.env['LCS_CONFIG'];
+  const yaml = file === undefined ? {} : loadYaml(file, sources.readFile ?? ((p) => readFileSync(p, 'utf8')));
+  const out: SettingValues = {};
+  for (const spec of specs) {
+    const fromFlag = flags.get(spec.key);
+    const fromEnv = spec.env ? sources.env[spec.env] : undefined;
+    const fromYaml = lookup(yaml, spec.key);
+    let value: SettingValues[string];
+    let origin: string;
+    if (fromFlag !== undefined) [value, origin] = [convert(spec, fromFlag, flagOf(spec.key)), flagOf(spec.key)];
+    else if (fromEnv !== undefined && fromEnv !== '') [value, origin] = [convert(spec, fromEnv, spec.env!), spec.env!];
+    else if (fromYaml !== undefined) [value, origin] = [convert(spec, fromYaml, `${file}: ${spec.key}`), `${file}`];
+    else [value, origin] = [spec.default, 'default'];
+    if (value !== undefined && spec.check) {
+      const problem = spec.check(value);
+      if (problem) throw new ConfigError(spec.key, `${problem} (from ${origin})`);
+    }
+    out[spec.key] = value;
+  }
+  return out;
+}
+
+function parseFlags(specs: SettingSpec[], argv: string[]): Map<string, string | boolean> {
+  const byFlag = new Map(specs.map((s) => [flagOf(s.key), s]));
+  const out = new Map<string, string | boolean>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new ConfigError(arg, 'unexpected argument (settings are --flag value or --flag=value)');
+    const eq = arg.indexOf('=');
+    const flag = eq === -1 ? arg : arg.slice(0, eq);
+    if (flag === '--config') {
+      const v = eq === -1 ? argv[++i] : arg.slice(eq + 1);
+      if (v === undefined) throw new ConfigError('config', '--config needs a file path');
+      out.set('config', v);
+      continue;
+    }
+    const spec = byFlag.get(flag);
+    if (!spec) throw new ConfigError(flag, `unknown flag (see --help)`);
+    if (eq !== -1) out.set(spec.key, arg.slice(eq + 1));
+    else if (spec.type === 'bool' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--'))) out.set(spec.key, true);
+    else {
+      const v = argv[++i];
+      if (v === undefined) throw new ConfigError(spec.key, `${flag} needs a value`);
+      out.set(spec.key, v);
+    }
+  }
+  return out;
+}
+
+function loadYaml(path: string, read: (p: string) => string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = read(path);
+  } catch (err) {
+    throw new ConfigError('config', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError('config', `${path} is not valid YAML: ${(err as Error).message}`, { cause: err });
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError('config', `${path} must hold a YAML mapping`);
+  return doc as Record<string, unknown>;
+}
+
+function lookup(doc: Record<string, unknown>, key: string): unknown {
+  let cur: unknown = doc;
+  for (const part of key.split('.')) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+function convert(spec: SettingSpec, raw: unknown, origin: string): SettingValues[string] {
+  const bad = (what: string) => new ConfigError(spec.key, `${what}, got ${JSON.stringify(raw)} (from ${origin})`);
+  switch (spec.type) {
+    case 'string':
+      if (typeof raw === 'string' || typeof raw === 'number') return String(raw);
+      throw bad('must be a string');
+    case 'int': {
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(n)) throw bad('must be an integer');
+      return n;
+    }
+    case 'duration': {
+      const ms = parseDuration(raw);
+      if (ms === undefined) throw bad('must be a duration such as 500ms, 5s, 2m or a number of milliseconds');
+      return ms;
+    }
+    case 'bool':
+      if (typeof raw === 'boolean') return raw;
+      if (raw === 'true' || raw === '1' || raw === 'yes') return true;
+      if (raw === 'false' || raw === '0' || raw === 'no') return false;
+      throw bad('must be true or false');
+    case 'list':
+      if (Array.isArray(raw) && raw.every((x) => typeof x === 'string')) return raw as string[];
+      if (typeof raw === 'string')
+        return raw
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+      throw bad('must be a comma-separated list or a YAML list of strings');
+  }
+}
+
+export function parseDuration(raw: unknown): number | undefined {
+  if (typeof raw === 'number' && Number.isFinite(raw) && raw >= 0) return raw;
+  if (typeof raw !== 'string') return undefined;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw.trim());
+  if (!m) return undefined;
+  const unit = { ms: 1, s: 1000, m: 60000, h: 3600000 }[(m[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(m[1]) * unit);
+}
+
+export function renderHelp(command: string, summary: string, specs: SettingSpec[]): string {
+  const lines = [`Usage: lcs ${command} [--config file.yaml] [flags]`, '', summary, '', 'Flags (flag > environment > YAML file > default):'];
+  for (const s of specs) {
+    const dflt = s.default === undefined ? '' : ` (default ${Array.isArray(s.default) ? s.default.join(',') : s.default})`;
+    lines.push(`  ${flagOf(s.key)} <${s.type}>`);
+    lines.push(`      ${s.description}${dflt}${s.env ? `  [env ${s.env}]` : ''}  [yaml ${s.key}]`);
+  }
+  lines.push('  --config <file>', '      YAML file with any of the keys above, nested by dots  [env LCS_CONFIG]');
+  return lines.join('\n');
+}

@@ -1,0 +1,167 @@
+// Mirrors a set of etcd key ranges into memory: list, then watch from the listed revision.
+// Any watch disconnect, cancellation (e.g. compaction) or error ends the cycle: the watchers
+// are dropped and the ranges re-listed, so a restarted, compacted or restored etcd (whose
+// revision may even go backwards) always converges to what it holds now.
+
+import type { Etcd3, Watcher } from 'etcd3';
+import type { Logger } from '../observe/logger.ts';
+import type { RawValue } from '../config/snapshot.ts';
+import { describeError } from '../errors.ts';
+
+export type Range = { prefix: string } | { key: string };
+
+export interface MirrorOptions {
+  etcd: Etcd3;
+  ranges: Range[];
+  logger: Logger;
+  /** Called after every list and every watch batch with the whole mirrored state. */
+  onChange: (state: ReadonlyMap<string, RawValue>, revision: number, cause: 'list' | 'watch') => void;
+  /** Called when the link to etcd is lost or regained (for readiness and status). */
+  onConnection?: (connected: boolean, error?: string) => void;
+  retryMinMs?: number;
+  retryMaxMs?: number;
+}
+
+const rangeEnd = (prefix: string): Buffer => {
+  const b = Buffer.from(prefix);
+  for (let i = b.length - 1; i >= 0; i--) {
+    if (b[i]! < 0xff) {
+      b[i]!++;
+      return b.subarray(0, i + 1);
+    }
+  }
+  return Buffer.from([0]);
+};
+
+export class EtcdMirror {
+  private readonly opts: MirrorOptions;
+  private state = new Map<string, RawValue>();
+  private revision = 0;
+  private stopped = false;
+  private watchers: Watcher[] = [];
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+
+  constructor(opts: MirrorOptions) {
+    this.opts = opts;
+  }
+
+  /** Resolves after the first successful list (or rejects if stopped before). */
+  start(): Promise<void> {
+    let first!: () => void;
+    const listed = new Promise<void>((resolve) => (first = resolve));
+    this.loop = this.run(first);
+    return listed;
+  }
+
+  get current(): { state: ReadonlyMap<string, RawValue>; revision: number } {
+    return { state: this.state, revision: this.revision };
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.wake?.();
+    await this.dropWatchers();
+    await this.loop;
+  }
+
+  private async run(firstListed: () => void): Promise<void> {
+    const min = this.opts.retryMinMs ?? 200;
+    const max = this.opts.retryMaxMs ?? 5000;
+    let delay = min;
+    while (!this.stopped) {
+      try {
+        const ended = await this.cycle(firstListed);
+        delay = min;
+        this.opts.onConnection?.(false, ended);
+        this.opts.logger.warn('etcd watch ended; re-listing', { reason: ended });
+      } catch (err) {
+        this.opts.onConnection?.(false, describeError(err));
+        this.opts.logger.warn('etcd list failed; retrying', { error: describeError(err), retryInMs: delay });
+      }
+      await this.dropWatchers();
+      if (this.stopped) break;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, delay);
+        this.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      delay = Math.min(max, delay * 2);
+    }
+  }
+
+  /** One list+watch cycle; resolves with the reason the watch ended. */
+  private async cycle(firstListed: () => void): Promise<string> {
+    const { etcd } = this.opts;
+    const next = new Map<string, RawValue>();
+    let revision = 0;
+    for (const range of this.opts.ranges) {
+      const key = Buffer.from('prefix' in range ? range.prefix : range.key);
+      const res = await etcd.kv.range({
+        key,
+        ...('prefix' in range ? { range_end: rangeEnd(range.prefix) } : {}),
+        ...(revision ? { revision: String(revision) } : {}),
+      });
+      if (!revision) revision = Number(res.header.revision);
+      for (const kv of res.kvs) {
+        next.set(kv.key.toString(), { value: kv.value.toString(), modRevision: Number(kv.mod_revision) });
+      }
+    }
+    if (this.stopped) return 'stopped';
+    this.state = next;
+    this.revision = revision;
+    this.opts.onConnection?.(true);
+    this.opts.onChange(this.state, revision, 'list');
+    firstListed();
+
+    return await new Promise<string>((resolve, reject) => {
+      let done = false;
+      const end = (reason: string) => {
+        if (!done) {
+          done = true;
+          resolve(reason);
+        }
+      };
+      this.wake = () => end('stopped');
+      const setup = async () => {
+        for (const range of this.opts.ranges) {
+          const b = etcd.watch();
+          const builder = 'prefix' in range ? b.prefix(range.prefix) : b.key(range.key);
+          const w = await builder.startRevision(String(revision + 1)).create();
+          this.watchers.push(w);
+          w.on('disconnected', (err: unknown) => end(`disconnected: ${describeError(err)}`));
+          w.on('error', (err: unknown) => end(`error: ${describeError(err)}`));
+          w.on('end', () => end('watch ended'));
+          w.on('data', (res) => {
+            if (done) return;
+            for (const ev of res.events) {
+              const k = ev.kv.key.toString();
+              if (ev.type === 'Delete') this.state.delete(k);
+              else this.state.set(k, { value: ev.kv.value.toString(), modRevision: Number(ev.kv.mod_revision) });
+            }
+            const rev = Number(res.header.revision);
+            if (rev < this.revision) return end(`revision went backwards (${rev} < ${this.revision})`);
+            this.revision = rev;
+            if (res.events.length) this.opts.onChange(this.state, rev, 'watch');
+          });
+        }
+      };
+      setup().catch((err) => (done ? undefined : reject(err)));
+    });
+  }
+
+  private async dropWatchers(): Promise<void> {
+    const ws = this.watchers;
+    this.watchers = [];
+    await Promise.all(
+      ws.map((w) => {
+        w.removeAllListeners();
+        w.on('error', () => {});
+        return Promise.race([w.cancel().catch(() => {}), new Promise((r) => setTimeout(r, 1000))]);
+      }),
+    );
+  }
+}

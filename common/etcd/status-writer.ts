@@ -1,0 +1,91 @@
+// Writes a component's status record to etcd under a lease, every interval and on demand.
+// When the process dies the lease expires and the record disappears, so the console and the
+// operator see a dead node go away. A lost lease (etcd restarted, partition) is re-granted.
+
+import type { Etcd3, Lease } from 'etcd3';
+import type { Logger } from '../observe/logger.ts';
+import { describeError } from '../errors.ts';
+
+export interface StatusWriterOptions {
+  etcd: Etcd3;
+  key: string;
+  intervalMs: number;
+  logger: Logger;
+  /** Builds the record; called for each write. */
+  render: () => unknown;
+}
+
+export class StatusWriter {
+  private readonly opts: StatusWriterOptions;
+  private lease: Lease | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private dirty = false;
+  lastError: string | undefined;
+
+  constructor(opts: StatusWriterOptions) {
+    this.opts = opts;
+  }
+
+  start(): void {
+    const tick = () => {
+      if (this.stopped) return;
+      this.flush();
+      this.timer = setTimeout(tick, this.opts.intervalMs);
+      this.timer.unref();
+    };
+    tick();
+  }
+
+  /** Writes now (coalesced with a write already under way). */
+  flush(): Promise<void> {
+    if (this.dirty) return this.writing;
+    this.dirty = true;
+    this.writing = this.writing.then(async () => {
+      this.dirty = false;
+      if (this.stopped) return;
+      try {
+        await this.leaseFor().put(this.opts.key).value(JSON.stringify(this.opts.render()));
+        this.lastError = undefined;
+      } catch (err) {
+        this.lastError = describeError(err);
+        this.opts.logger.warn('status write failed; will retry', { key: this.opts.key, error: this.lastError });
+        this.dropLease();
+      }
+    });
+    return this.writing;
+  }
+
+  private leaseFor(): Lease {
+    if (!this.lease) {
+      const ttl = Math.max(10, Math.ceil((this.opts.intervalMs * 3) / 1000));
+      const lease = this.opts.etcd.lease(ttl, { autoKeepAlive: true });
+      lease.on('lost', (err) => {
+        this.opts.logger.warn('status lease lost; re-granting', { error: describeError(err) });
+        if (this.lease === lease) this.dropLease();
+      });
+      this.lease = lease;
+    }
+    return this.lease;
+  }
+
+  private dropLease(): void {
+    const l = this.lease;
+    this.lease = undefined;
+    l?.removeAllListeners();
+    l?.on('lost', () => {});
+    l?.release();
+  }
+
+  /** Stops writing and revokes the lease, removing the record at once. Safe to call twice. */
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.writing;
+    const l = this.lease;
+    this.lease = undefined;
+    if (l) await Promise.race([l.revoke().catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
+  }
+}

@@ -1,0 +1,53 @@
+// Bulk request building and response interpretation, pure (Vector's elasticsearch sink
+// pattern): per item, 201/409 are done, 429 and 5xx are retried, any other status is
+// permanent and goes to the dead-letter topic with the reason.
+
+export interface BulkDoc {
+  index: string;
+  id: string;
+  source: Record<string, unknown>;
+  /** Where it came from, for commits and the dead-letter topic. */
+  topic: string;
+  partition: number;
+  offset: string;
+  raw: Buffer | null;
+}
+
+export type ItemOutcome = { kind: 'done' } | { kind: 'retry'; reason: string } | { kind: 'dead'; reason: string };
+
+export function bulkBody(docs: BulkDoc[]): string {
+  let out = '';
+  for (const d of docs) {
+    out += JSON.stringify({ create: { _index: d.index, _id: d.id } }) + '\n' + JSON.stringify(d.source) + '\n';
+  }
+  return out;
+}
+
+interface BulkItem {
+  create?: { status: number; error?: { type?: string; reason?: string; caused_by?: { reason?: string } } };
+  index?: BulkItem['create'];
+}
+
+export function classifyStatus(status: number, reason: string): ItemOutcome {
+  if ((status >= 200 && status < 300) || status === 409) return { kind: 'done' };
+  if (status === 429 || status >= 500) return { kind: 'retry', reason: `${status}: ${reason}` };
+  return { kind: 'dead', reason: `${status}: ${reason}` };
+}
+
+/** One outcome per document, in order. A response that does not line up is retried whole. */
+export function interpretBulk(response: { items?: BulkItem[] }, count: number): ItemOutcome[] {
+  const items = response.items ?? [];
+  if (items.length !== count) return Array.from({ length: count }, () => ({ kind: 'retry' as const, reason: `bulk response had ${items.length} items for ${count} documents` }));
+  return items.map((item) => {
+    const r = item.create ?? item.index;
+    if (!r) return { kind: 'retry' as const, reason: 'bulk item without a create result' };
+    const e = r.error;
+    const reason = e ? `${e.type ?? 'error'}: ${e.reason ?? ''}${e.caused_by?.reason ? ` (${e.caused_by.reason})` : ''}` : 'ok';
+    return classifyStatus(r.status, reason);
+  });
+}
+
+/** Backoff with full jitter: a random delay up to min(max, base·2^attempt). */
+export function backoffMs(attempt: number, random: () => number, baseMs = 200, maxMs = 10000): number {
+  return Math.floor(random() * Math.min(maxMs, baseMs * 2 ** attempt)) + 50;
+}

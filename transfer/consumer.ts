@@ -1,0 +1,127 @@
+// One Kafka consumer-group member over the current topic set. The topic set follows etcd:
+// a change replaces the member (kafkajs cannot change a running subscription), which commits
+// nothing extra — offsets are committed only after Elasticsearch acknowledged the records.
+
+import { Kafka, logLevel, type Consumer, type KafkaConfig, type Producer } from 'kafkajs';
+import type { Logger } from '../common/observe/logger.ts';
+import { describeError } from '../common/errors.ts';
+import type { BulkDoc } from './bulk.ts';
+import { toDoc } from './documents.ts';
+import { AbortedError, type Indexer } from './indexer.ts';
+import type { Routing } from './routing.ts';
+
+export interface ConsumerOptions {
+  kafka: KafkaConfig;
+  groupId: string;
+  logger: Logger;
+  indexer: Indexer;
+  routing: () => Routing;
+  bulkDocs: number;
+  partitionsConcurrently: number;
+  onCommitted?: (topic: string, partition: number, offset: string) => void;
+  onReceived?: (n: number) => void;
+  onLag?: (topic: string, partition: number, lag: number) => void;
+}
+
+export class TopicConsumer {
+  private readonly opts: ConsumerOptions;
+  private readonly kafka: Kafka;
+  private consumer: Consumer | undefined;
+  private topics: string[] = [];
+  private changing: Promise<void> = Promise.resolve();
+  readonly assigned = new Map<string, number[]>();
+  lastError: string | undefined;
+
+  constructor(opts: ConsumerOptions) {
+    this.opts = opts;
+    this.kafka = new Kafka({ logLevel: logLevel.NOTHING, ...opts.kafka });
+  }
+
+  get currentTopics(): string[] {
+    return this.topics;
+  }
+
+  /** Switches to this topic set (no-op if unchanged); serialised. */
+  follow(topics: string[]): Promise<void> {
+    this.changing = this.changing.then(() => this.switchTo(topics)).catch((err) => {
+      this.lastError = describeError(err);
+      this.opts.logger.error('consumer switch failed', { error: this.lastError });
+    });
+    return this.changing;
+  }
+
+  private async switchTo(topics: string[]): Promise<void> {
+    if (topics.join('\0') === this.topics.join('\0') && this.consumer) return;
+    await this.stopConsumer();
+    this.topics = topics;
+    if (!topics.length) return;
+    this.opts.logger.info('consuming topics', { topics });
+    const c = this.kafka.consumer({
+      groupId: this.opts.groupId,
+      allowAutoTopicCreation: true,
+      sessionTimeout: 30000,
+      heartbeatInterval: 3000,
+      rebalanceTimeout: 60000,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 },
+    });
+    c.on(c.events.GROUP_JOIN, (e) => {
+      this.assigned.clear();
+      for (const [t, ps] of Object.entries(e.payload.memberAssignment)) this.assigned.set(t, ps);
+      this.opts.logger.info('joined group', { assignment: e.payload.memberAssignment });
+    });
+    c.on(c.events.CRASH, (e) => {
+      this.lastError = describeError(e.payload.error);
+      this.opts.logger.warn('consumer crashed; kafkajs restarts it', { error: this.lastError, restart: e.payload.restart });
+    });
+    await c.connect();
+    await c.subscribe({ topics, fromBeginning: true });
+    await c.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.opts.partitionsConcurrently,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        if (!batch.messages.length) return;
+        this.opts.onReceived?.(batch.messages.length);
+        const routing = this.opts.routing();
+        const docs: BulkDoc[] = batch.messages.map((m) =>
+          toDoc({ topic: batch.topic, partition: batch.partition, offset: m.offset, timestamp: m.timestamp, value: m.value }, routing),
+        );
+        for (let i = 0; i < docs.length; i += this.opts.bulkDocs) {
+          const chunk = docs.slice(i, i + this.opts.bulkDocs);
+          try {
+            await this.opts.indexer.index(chunk, { heartbeat, aborted: () => !isRunning() || isStale() });
+          } catch (err) {
+            if (err instanceof AbortedError) return;
+            throw err;
+          }
+          const next = (BigInt(chunk[chunk.length - 1]!.offset) + 1n).toString();
+          await c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+          this.opts.onCommitted?.(batch.topic, batch.partition, next);
+          await heartbeat();
+        }
+        const hw = BigInt(batch.highWatermark);
+        const last = BigInt(batch.lastOffset());
+        this.opts.onLag?.(batch.topic, batch.partition, Number(hw - last - 1n));
+      },
+    });
+    this.consumer = c;
+    this.lastError = undefined;
+  }
+
+  private async stopConsumer(): Promise<void> {
+    const c = this.consumer;
+    this.consumer = undefined;
+    this.assigned.clear();
+    if (c) await c.disconnect().catch((err) => this.opts.logger.warn('consumer disconnect failed', { error: describeError(err) }));
+  }
+
+  async shutdown(): Promise<void> {
+    await this.changing;
+    await this.stopConsumer();
+  }
+}
+
+export function deadLetterProducer(kafka: KafkaConfig): Producer {
+  return new Kafka({ logLevel: logLevel.NOTHING, ...kafka }).producer({ allowAutoTopicCreation: true, idempotent: false });
+}
