@@ -1,0 +1,40 @@
+// etcd 3.4 from Debian (etcd-server, plus etcd-client for etcdctl), a one-member cluster.
+import { HOST } from './layout.ts';
+import { httpProbe } from './health.ts';
+import type { ServiceContext, ServiceDef } from './service.ts';
+
+/** The peer port sits next to the client port: 2379 → 2380. */
+export function etcdArgs(dataDir: string, clientPort: number): string[] {
+  const client = `http://${HOST}:${clientPort}`;
+  const peer = `http://${HOST}:${clientPort + 1}`;
+  return [
+    '--name=lcs',
+    `--data-dir=${dataDir}`,
+    `--listen-client-urls=${client}`,
+    `--advertise-client-urls=${client}`,
+    `--listen-peer-urls=${peer}`,
+    `--initial-advertise-peer-urls=${peer}`,
+    `--initial-cluster=lcs=${peer}`,
+    '--initial-cluster-state=new',
+  ];
+}
+
+export const etcd: ServiceDef = {
+  name: 'etcd',
+  endpoint: (host, port) => `http://${host}:${port}`,
+  packages: [
+    { name: 'etcd-server', provides: '/usr/bin/etcd', daemonUser: 'etcd', unit: 'etcd.service' },
+    { name: 'etcd-client', provides: '/usr/bin/etcdctl' },
+  ],
+  async prepare(ctx: ServiceContext) {
+    return { command: '/usr/bin/etcd', args: etcdArgs(ctx.paths.data, ctx.port) };
+  },
+  probe: (ctx) =>
+    httpProbe(
+      `http://${HOST}:${ctx.port}/health`,
+      (status, body) => status === 200 && /"health"\s*:\s*"?true/.test(body),
+    ),
+  startTimeoutMs: 30_000,
+  stopGraceMs: 10_000,
+  hint: 'if the data dir is from another etcd version or damaged, `npm run services:down -- --purge etcd` starts it empty',
+};

@@ -1,0 +1,114 @@
+// Apache Kafka 4.x in KRaft mode (one node, broker and controller in one JVM). There is no
+// Debian package, so Maven resolves kafka_2.13 and its runtime classpath into the cache.
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { HOST } from './layout.ts';
+import { runCommand, lastLines } from './command.ts';
+import { mavenClasspath } from './install.ts';
+import { ServiceError } from './errors.ts';
+import { kafkaMetadataProbe } from './kafka-probe.ts';
+import type { ServiceContext, ServiceDef } from './service.ts';
+import type { Env } from './layout.ts';
+
+export function kafkaVersion(env: Env): string {
+  return env.LCS_KAFKA_VERSION || '4.1.1';
+}
+
+const SLF4J = '2.0.17';
+
+function libDir(ctx: ServiceContext): string {
+  return path.join(ctx.cache, `kafka-${kafkaVersion(ctx.env)}`, 'libs');
+}
+
+/** The controller listens next to the broker: 9092 → 9093. */
+export function renderServerProperties(dataDir: string, port: number): string {
+  const controller = port + 1;
+  return `# Written by LCS deploy/local on every start; edit kafka.ts instead.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@${HOST}:${controller}
+listeners=PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controller}
+advertised.listeners=PLAINTEXT://${HOST}:${port}
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+log.dirs=${dataDir}
+auto.create.topics.enable=true
+num.partitions=4
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.replication.factor=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+log.retention.hours=24
+`;
+}
+
+function javaArgs(ctx: ServiceContext, heap: string): string[] {
+  return [
+    `-Xms${heap}`,
+    `-Xmx${heap}`,
+    '-XX:+UseG1GC',
+    '-Djava.awt.headless=true',
+    '-Dorg.slf4j.simpleLogger.showDateTime=true',
+    "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSS",
+    '-Dorg.slf4j.simpleLogger.log.org.apache.kafka.clients=warn',
+    '-cp',
+    `${libDir(ctx)}/*`,
+  ];
+}
+
+export const kafka: ServiceDef = {
+  name: 'kafka',
+  endpoint: (host, port) => `${host}:${port}`,
+  async install(ctx) {
+    const version = kafkaVersion(ctx.env);
+    if (fs.existsSync(path.join(libDir(ctx), '.complete'))) return;
+    ctx.log(`installing kafka ${version} (maven: org.apache.kafka:kafka_2.13 and its runtime classpath)…`);
+    await mavenClasspath(path.join(ctx.cache, `kafka-${version}`), [
+      { groupId: 'org.apache.kafka', artifactId: 'kafka_2.13', version },
+      // Kafka logs through slf4j; pin the 2.x API next to its simple binding (stderr → our log file).
+      { groupId: 'org.slf4j', artifactId: 'slf4j-api', version: SLF4J },
+      { groupId: 'org.slf4j', artifactId: 'slf4j-simple', version: SLF4J },
+    ]);
+  },
+  async prepare(ctx) {
+    const config = path.join(ctx.paths.dir, 'server.properties');
+    fs.mkdirSync(ctx.paths.data, { recursive: true });
+    fs.writeFileSync(config, renderServerProperties(ctx.paths.data, ctx.port));
+    if (!fs.existsSync(path.join(ctx.paths.data, 'meta.properties'))) {
+      // KRaft storage must be formatted once with a cluster id (a base64url 16-byte UUID).
+      const clusterId = randomBytes(16).toString('base64url');
+      ctx.log(`formatting kafka storage (cluster id ${clusterId})…`);
+      const result = await runCommand('java', [
+        ...javaArgs(ctx, '256m'),
+        'kafka.tools.StorageTool',
+        'format',
+        '--cluster-id',
+        clusterId,
+        '--config',
+        config,
+        '--ignore-formatted',
+      ]);
+      fs.appendFileSync(ctx.paths.logFile, result.stdout + result.stderr);
+      if (result.code !== 0) {
+        throw new ServiceError(
+          'start-failed',
+          `kafka storage format failed:\n${lastLines(result.stdout + result.stderr, 30)}\n` +
+            `hint: ${kafka.hint}`,
+        );
+      }
+    }
+    return { command: 'java', args: [...javaArgs(ctx, '512m'), 'kafka.Kafka', config] };
+  },
+  probe: (ctx) => kafkaMetadataProbe(HOST, ctx.port),
+  startTimeoutMs: 90_000,
+  stopGraceMs: 30_000,
+  hint:
+    'a data dir formatted for another cluster id or version will not start: `npm run services:down -- --purge kafka`; ' +
+    'a broken classpath: delete ~/.cache/lcs/kafka-<version> to resolve it again',
+};
