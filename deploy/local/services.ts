@@ -7,6 +7,7 @@ import { HOST, SERVICE_NAMES, cacheDir, port, servicePaths } from './layout.ts';
 import { ServiceError } from './errors.ts';
 import { aptEnsure } from './install.ts';
 import type { Log } from './install.ts';
+import { withLock } from './lock.ts';
 import { livePid, spawnDetached, stopProcess, tailFile } from './process.ts';
 import { tcpOpen, waitHealthy, waitPortClosed } from './health.ts';
 import type { ServiceContext, ServiceDef } from './service.ts';
@@ -31,6 +32,7 @@ export interface Endpoints {
 
 const DEFS: Record<ServiceName, ServiceDef> = { etcd, kafka, elasticsearch, influxdb, victoriametrics };
 const LOG_TAIL_LINES = 30;
+const LOCK_WAIT_MS = 5 * 60_000;
 const silent: Log = () => {};
 
 export function endpoints(): Endpoints {
@@ -69,6 +71,10 @@ function failure(ctx: ServiceContext, code: 'start-failed' | 'unhealthy', what: 
 export async function isRunning(name: ServiceName): Promise<boolean> {
   const ctx = context(name, silent);
   return livePid(ctx.paths.pidFile) !== undefined && (await DEFS[name].probe(ctx));
+}
+
+function locked<T>(ctx: ServiceContext, fn: () => Promise<T>): Promise<T> {
+  return withLock(path.join(ctx.paths.dir, `${ctx.name}.lock`), LOCK_WAIT_MS, fn);
 }
 
 /** Starts one installed service unless it already runs, and waits until it is healthy. */
@@ -129,12 +135,12 @@ export async function up(
     const started = Date.now();
     const install = DEFS[ctx.name].install;
     if (install) {
-      await install(ctx);
+      await locked(ctx, () => install(ctx));
       if (Date.now() - started > 1_000) log(`${ctx.name} installed in ${seconds(started)}`);
     }
   }
   // The services do not depend on each other, so they start side by side.
-  const results = await Promise.allSettled(contexts.map((ctx) => launch(ctx)));
+  const results = await Promise.allSettled(contexts.map((ctx) => locked(ctx, () => launch(ctx))));
   const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) {
@@ -165,7 +171,7 @@ export async function down(
   const log = opts.log ?? silent;
   for (const name of ordered(names).reverse()) {
     const ctx = context(name, log);
-    await stopOne(ctx);
+    await locked(ctx, () => stopOne(ctx));
     if (opts.purge) {
       fs.rmSync(ctx.paths.dir, { recursive: true, force: true });
       log(`${name}: removed ${ctx.paths.dir}`);
@@ -175,7 +181,8 @@ export async function down(
 
 /** Stops the process but keeps its data, e.g. for outage tests; returns once the port is closed. */
 export async function stop(name: ServiceName): Promise<void> {
-  await stopOne(context(name, silent));
+  const ctx = context(name, silent);
+  await locked(ctx, () => stopOne(ctx));
 }
 
 /** Starts a stopped service again on the same data and waits until it is healthy. */
@@ -265,6 +272,11 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  // `services.ts status | head -1` closes the pipe early; that is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
