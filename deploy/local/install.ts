@@ -22,10 +22,10 @@ export interface AptPackage {
   unit?: string;
 }
 
-/** Installs the missing packages with their daemons kept from starting. */
-export async function aptEnsure(packages: readonly AptPackage[], log: Log): Promise<void> {
+/** Installs the missing packages with their daemons kept from starting; returns what it installed. */
+export async function aptEnsure(packages: readonly AptPackage[], log: Log): Promise<string[]> {
   const missing = packages.filter((p) => !fs.existsSync(p.provides));
-  if (missing.length === 0) return;
+  if (missing.length === 0) return [];
   const names = missing.map((p) => p.name);
   log(`installing ${names.join(', ')} (apt)…`);
   const restore = blockDaemonStarts();
@@ -50,6 +50,7 @@ export async function aptEnsure(packages: readonly AptPackage[], log: Log): Prom
     restore();
   }
   await stopPackagedDaemons(missing, log);
+  return names;
 }
 
 function aptInstall(names: readonly string[]) {

@@ -13,8 +13,13 @@ export interface Launch {
   cwd?: string;
 }
 
-/** Start time of a live (non-zombie) process in clock ticks since boot, from /proc. */
-export function processStartTime(pid: number): string | undefined {
+interface ProcStat {
+  state: string;
+  pgrp: number;
+  startTime: string;
+}
+
+function procStat(pid: number | string): ProcStat | undefined {
   let stat: string;
   try {
     stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -23,9 +28,17 @@ export function processStartTime(pid: number): string | undefined {
   }
   // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const state = fields[0];
-  if (state === 'Z' || state === 'X') return undefined;
-  return fields[19]; // field 22, starttime
+  return { state: fields[0] ?? '', pgrp: Number(fields[2]), startTime: fields[19] ?? '' }; // fields 3, 5, 22
+}
+
+function dead(stat: ProcStat | undefined): boolean {
+  return !stat || stat.state === 'Z' || stat.state === 'X';
+}
+
+/** Start time of a live (non-zombie) process in clock ticks since boot, from /proc. */
+export function processStartTime(pid: number): string | undefined {
+  const stat = procStat(pid);
+  return dead(stat) ? undefined : stat?.startTime;
 }
 
 export interface PidRecord {
@@ -80,13 +93,17 @@ export function spawnDetached(launch: Launch, logFile: string, pidFile: string):
   }
 }
 
+/**
+ * Whether any process of the group still runs. Zombies do not count: once the service has
+ * exited it has released its ports, and reaping it is its parent's (often init's) business.
+ */
 function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = procStat(entry);
+    if (stat?.pgrp === pgid && !dead(stat)) return true;
   }
+  return false;
 }
 
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {

@@ -127,10 +127,12 @@ export async function up(
   const log = opts.log ?? silent;
   const contexts = ordered(names).map((n) => context(n, log));
   // Installs run one after another (dpkg takes a lock); all Debian packages go in one apt-get run.
-  await aptEnsure(
+  const aptStarted = Date.now();
+  const installed = await aptEnsure(
     contexts.flatMap((c) => DEFS[c.name].packages ?? []),
     log,
   );
+  if (installed.length > 0) log(`${installed.join(', ')} installed in ${seconds(aptStarted)}`);
   for (const ctx of contexts) {
     const started = Date.now();
     const install = DEFS[ctx.name].install;
