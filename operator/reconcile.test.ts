@@ -102,7 +102,7 @@ test('Ready follows the agents: running the current revision, errors, rolling', 
   const rev = base.entry!.modRevision;
   const ready = (agents: AgentRecord[]) => {
     const s = settle({ ...base, agents }).resource!.status!;
-    const c = s.conditions.find((x) => x.type === 'Ready')!;
+    const c = s.conditions!.find((x) => x.type === 'Ready')!;
     return `${c.status}/${c.reason} agents=${s.agents} errors=${s.agentsWithErrors} eps=${s.eventsPerSec}`;
   };
   assert.equal(ready([agent('n1', rev), agent('n2', rev)]), 'True/Running agents=2 errors=0 eps=25');
