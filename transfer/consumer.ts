@@ -43,11 +43,30 @@ export class TopicConsumer {
 
   /** Switches to this topic set (no-op if unchanged); serialised. */
   follow(topics: string[]): Promise<void> {
-    this.changing = this.changing.then(() => this.switchTo(topics)).catch((err) => {
-      this.lastError = describeError(err);
-      this.opts.logger.error('consumer switch failed', { error: this.lastError });
-    });
+    this.wanted = topics;
+    this.changing = this.changing.then(() => this.converge());
     return this.changing;
+  }
+
+  private wanted: string[] = [];
+  private stopped = false;
+
+  /** Switches until the member consumes the wanted topics; a just-created topic may need a few tries. */
+  private async converge(): Promise<void> {
+    for (let attempt = 0; !this.stopped; attempt++) {
+      const target = this.wanted;
+      try {
+        await this.switchTo(target);
+        return;
+      } catch (err) {
+        this.lastError = describeError(err);
+        await this.stopConsumer();
+        this.topics = [];
+        const delay = Math.min(5000, 250 * 2 ** attempt);
+        this.opts.logger.warn('consumer start failed; retrying', { topics: target, error: this.lastError, retryInMs: delay });
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
   }
 
   private async switchTo(topics: string[]): Promise<void> {
@@ -80,7 +99,7 @@ export class TopicConsumer {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.opts.partitionsConcurrently,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         if (!batch.messages.length) return;
         this.opts.onReceived?.(batch.messages.length);
         const routing = this.opts.routing();
@@ -95,6 +114,8 @@ export class TopicConsumer {
             if (err instanceof AbortedError) return;
             throw err;
           }
+          // resolveOffset moves kafkajs's fetch position; without it the batch is fetched again.
+          resolveOffset(chunk[chunk.length - 1]!.offset);
           const next = (BigInt(chunk[chunk.length - 1]!.offset) + 1n).toString();
           await c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
           this.opts.onCommitted?.(batch.topic, batch.partition, next);
@@ -117,6 +138,7 @@ export class TopicConsumer {
   }
 
   async shutdown(): Promise<void> {
+    this.stopped = true;
     await this.changing;
     await this.stopConsumer();
   }

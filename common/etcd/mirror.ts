@@ -68,7 +68,7 @@ export class EtcdMirror {
 
   private async run(firstListed: () => void): Promise<void> {
     const min = this.opts.retryMinMs ?? 200;
-    const max = this.opts.retryMaxMs ?? 5000;
+    const max = this.opts.retryMaxMs ?? 2000;
     let delay = min;
     while (!this.stopped) {
       try {

@@ -47,10 +47,12 @@ export class StatusWriter {
       if (this.stopped) return;
       try {
         await this.leaseFor().put(this.opts.key).value(JSON.stringify(this.opts.render()));
+        if (this.lastError) this.opts.logger.info('status writes work again', { key: this.opts.key });
         this.lastError = undefined;
       } catch (err) {
+        // Logged once per outage, not once per interval.
+        if (!this.lastError) this.opts.logger.warn('status write failed; retrying every interval', { key: this.opts.key, error: describeError(err) });
         this.lastError = describeError(err);
-        this.opts.logger.warn('status write failed; will retry', { key: this.opts.key, error: this.lastError });
         this.dropLease();
       }
     });
@@ -62,7 +64,7 @@ export class StatusWriter {
       const ttl = Math.max(10, Math.ceil((this.opts.intervalMs * 3) / 1000));
       const lease = this.opts.etcd.lease(ttl, { autoKeepAlive: true });
       lease.on('lost', (err) => {
-        this.opts.logger.warn('status lease lost; re-granting', { error: describeError(err) });
+        if (!this.lastError) this.opts.logger.warn('status lease lost; re-granting', { error: describeError(err) });
         if (this.lease === lease) this.dropLease();
       });
       this.lease = lease;

@@ -1,0 +1,22 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildEvent, eventId, recordKey } from './event.ts';
+
+test('event ids are deterministic per (node, file, offset) and differ otherwise', () => {
+  assert.equal(eventId('n', 'f', 10), eventId('n', 'f', 10));
+  assert.notEqual(eventId('n', 'f', 10), eventId('n', 'f', 11));
+  assert.notEqual(eventId('n', 'f', 10), eventId('m', 'f', 10));
+  assert.notEqual(eventId('n', 'f', 10), eventId('n', 'g', 10));
+  assert.match(eventId('n', 'f', 0), /^[A-Za-z0-9_-]{27}$/);
+  assert.equal(recordKey('n', 'f'), 'n/f');
+});
+
+test('events use ECS names; parsed fields cannot overwrite them', () => {
+  const ev = buildEvent({ node: 'n', collection: 'c', path: '/p', fileId: 'f', fields: { team: 'a' } }, 5, 'hello', '2026-01-01T00:00:00.000Z', { message: 'x', host: 'evil', level: 'info' }, { truncated: true, originalBytes: 99 });
+  assert.equal(ev.message, 'hello');
+  assert.deepEqual(ev.host, { name: 'n' });
+  assert.equal(ev.level, 'info');
+  assert.deepEqual(ev.log, { file: { path: '/p' }, offset: 5 });
+  assert.deepEqual(ev.event, { id: eventId('n', 'f', 5), truncated: true, original_bytes: 99 });
+  assert.deepEqual(ev.fields, { team: 'a' });
+});

@@ -1,0 +1,65 @@
+// `npm test`: starts the real services the tests need (etcd, Kafka, Elasticsearch, InfluxDB),
+// runs unit, integration and end-to-end tests in one node:test run, and stops what it started.
+// Flags: --unit (unit tests only, no services), --soak (also the long soak tests),
+// --keep (leave the services running), and file filters (substrings of test paths).
+
+import { glob } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { relative, resolve } from 'node:path';
+import * as services from '../deploy/local/services.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const args = process.argv.slice(2);
+const unitOnly = args.includes('--unit');
+const soak = args.includes('--soak');
+const keep = args.includes('--keep');
+const filters = args.filter((a) => !a.startsWith('--'));
+
+const say = (line: string) => process.stdout.write(`[lcs test] ${line}\n`);
+
+async function files(patterns: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of patterns) {
+    for await (const f of glob(p, { cwd: root, exclude: (n) => n.includes('node_modules') || n.startsWith('.lcs') })) out.push(f);
+  }
+  return [...new Set(out)].sort();
+}
+
+const unit = await files(['{common,agent,transfer,metrics,operator,console,deploy,bench}/**/*.test.ts']);
+const integration = unitOnly ? [] : await files([soak ? 'test/**/*.test.ts' : 'test/**/!(*.soak).test.ts']);
+let selected = [...unit, ...integration];
+if (filters.length) selected = selected.filter((f) => filters.some((x) => f.includes(x)));
+say(`${selected.length} test files (${unit.length} unit, ${integration.length} integration/e2e${filters.length ? `, filtered by ${filters.join(' ')}` : ''})`);
+
+const needed: services.ServiceName[] = ['etcd', 'kafka', 'elasticsearch', 'influxdb'];
+const started: services.ServiceName[] = [];
+if (selected.some((f) => f.startsWith('test/'))) {
+  for (const name of needed) if (!(await services.isRunning(name))) started.push(name);
+  say(`starting services: ${needed.join(', ')} (already running: ${needed.filter((n) => !started.includes(n)).join(', ') || 'none'})`);
+  await services.up(needed, { log: (l) => say(l) });
+}
+
+const ep = services.endpoints();
+const env = {
+  ...process.env,
+  LCS_ETCD_ENDPOINTS: ep.etcd,
+  LCS_KAFKA_BROKERS: ep.kafka,
+  LCS_ELASTICSEARCH_URL: ep.elasticsearch,
+  LCS_INFLUXDB_URL: ep.influxdb,
+  LCS_REPO_ROOT: root,
+};
+
+const code = await new Promise<number>((resolveCode) => {
+  const child = spawn(
+    process.execPath,
+    ['--disable-warning=ExperimentalWarning', '--disable-warning=TimeoutNegativeWarning', '--test', '--test-concurrency=1', '--test-timeout=600000', '--test-reporter=spec', ...selected.map((f) => relative(process.cwd(), resolve(root, f)))],
+    { stdio: 'inherit', env, cwd: root },
+  );
+  child.on('exit', (c, sig) => resolveCode(c ?? (sig ? 1 : 0)));
+});
+
+if (started.length && !keep) {
+  say(`stopping the services this run started: ${started.join(', ')}`);
+  await services.down(started, { log: (l) => say(l) });
+}
+process.exit(code);

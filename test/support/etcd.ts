@@ -1,0 +1,28 @@
+// etcd helpers for tests: a client on the test etcd and a clean keyspace.
+
+import { Etcd3 } from 'etcd3';
+
+export const etcdEndpoint = (): string => process.env.LCS_ETCD_ENDPOINTS ?? 'http://127.0.0.1:2379';
+
+export function testEtcd(endpoint = etcdEndpoint()): Etcd3 {
+  return new Etcd3({ hosts: endpoint });
+}
+
+/** Deletes every LCS key, so a test starts from an empty keyspace. */
+export async function resetKeys(etcd: Etcd3): Promise<void> {
+  await etcd.delete().prefix('/lcs/');
+  await etcd.delete().key('/collect_log_conf');
+}
+
+export async function getJson<T>(etcd: Etcd3, key: string): Promise<T | undefined> {
+  const v = await etcd.get(key).string();
+  return v === null ? undefined : (JSON.parse(v) as T);
+}
+
+/** Compacts etcd history up to its current revision (a watch from an older revision fails). */
+export async function compact(etcd: Etcd3): Promise<number> {
+  const res = await etcd.kv.range({ key: Buffer.from('/'), limit: '1' });
+  const rev = res.header.revision;
+  await etcd.kv.compact({ revision: rev, physical: true });
+  return Number(rev);
+}

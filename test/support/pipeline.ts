@@ -1,0 +1,101 @@
+// A running pipeline for end-to-end tests: a fresh log folder under <repo>/logs, a unique
+// run id (so topics and indices never collide with earlier runs), and the real `lcs agent`
+// and `lcs transfer` processes pointed at the test services.
+
+import { mkdirSync, mkdtempSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Etcd3 } from 'etcd3';
+import { agentStatusKey, TRANSFER_STATUS_PREFIX } from '../../common/keyspace.ts';
+import type { AgentStatus } from '../../agent/status.ts';
+import { getJson } from './etcd.ts';
+import { repoRoot, startLcs, type LcsProcess } from './lcs-process.ts';
+import { waitFor } from './wait.ts';
+
+export interface Pipeline {
+  id: string;
+  etcdForStatus?: Etcd3;
+  dir: string;
+  node: string;
+  stateDir: string;
+  logDir: string;
+  env: Record<string, string>;
+  agent?: LcsProcess;
+  transfer?: LcsProcess;
+  startAgent(extraArgs?: string[], extraEnv?: Record<string, string>): LcsProcess;
+  startTransfer(extraArgs?: string[], extraEnv?: Record<string, string>): LcsProcess;
+  agentStatus(): Promise<AgentStatus | undefined>;
+  stop(): Promise<void>;
+}
+
+export function newPipeline(prefix: string, env: Record<string, string> = {}): Pipeline {
+  const id = `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
+  mkdirSync(join(repoRoot, 'logs'), { recursive: true });
+  const dir = mkdtempSync(join(repoRoot, 'logs', `${id}-`));
+  const stateDir = join(dir, '.state');
+  const logDir = join(dir, '.proc');
+  mkdirSync(logDir, { recursive: true });
+  const node = `node-${id}`;
+  const baseEnv: Record<string, string> = {
+    LCS_NODE_NAME: node,
+    LCS_STATE_DIR: stateDir,
+    LCS_ALLOWED_ROOTS: dir,
+    LCS_STATUS_INTERVAL: '500ms',
+    LCS_TRANSFER_GROUP_ID: `lcs-transfer-${id}`,
+    ...env,
+  };
+  const p: Pipeline = {
+    id,
+    dir,
+    node,
+    stateDir,
+    logDir,
+    env: baseEnv,
+    startAgent(extraArgs = [], extraEnv = {}) {
+      p.agent = startLcs('agent', extraArgs, { env: { ...baseEnv, ...extraEnv }, logDir, name: 'agent' });
+      return p.agent;
+    },
+    startTransfer(extraArgs = [], extraEnv = {}) {
+      p.transfer = startLcs('transfer', extraArgs, { env: { ...baseEnv, ...extraEnv }, logDir, name: 'transfer' });
+      return p.transfer;
+    },
+    agentStatus: () => (p.etcdForStatus ? getJson<AgentStatus>(p.etcdForStatus, agentStatusKey(node)) : Promise.resolve(undefined)),
+    async stop() {
+      await Promise.all([p.agent?.stop(), p.transfer?.stop()]);
+    },
+  };
+  return p;
+}
+
+export function useEtcd(p: Pipeline, etcd: Etcd3): void {
+  p.etcdForStatus = etcd;
+}
+
+export function appendLines(file: string, lines: string[]): void {
+  appendFileSync(file, lines.map((l) => l + '\n').join(''));
+}
+
+export const numbered = (tag: string, from: number, n: number): string[] => Array.from({ length: n }, (_, i) => `${tag} line ${from + i}`);
+
+/** Waits until the agent reports a tailer on `file` (state reading) for `collection`. */
+export async function waitForTailer(p: Pipeline, collection: string, file: string, timeoutMs = 15000): Promise<void> {
+  await waitFor(
+    `agent tailing ${file} for ${collection}`,
+    async () => (await p.agentStatus())?.tailers.some((t) => t.collection === collection && t.file === file && t.state === 'reading'),
+    { timeoutMs },
+  );
+}
+
+/** Waits until a transfer replica reports it is consuming `topic` with partitions assigned. */
+export async function waitForTransferTopic(etcd: Etcd3, topic: string, timeoutMs = 30000): Promise<void> {
+  await waitFor(
+    `transfer consuming ${topic}`,
+    async () => {
+      const all = await etcd.getAll().prefix(TRANSFER_STATUS_PREFIX).json();
+      return Object.values(all).some((s) => {
+        const a = (s as { assignment?: Record<string, number[]> }).assignment ?? {};
+        return (a[topic]?.length ?? 0) > 0;
+      });
+    },
+    { timeoutMs },
+  );
+}

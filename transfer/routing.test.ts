@@ -1,0 +1,35 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeSnapshot, emptySnapshot, type RawValue } from '../common/config/snapshot.ts';
+import { toDoc } from './documents.ts';
+import { dailyIndex, routingFrom } from './routing.ts';
+
+const snap = decodeSnapshot(
+  emptySnapshot,
+  new Map<string, RawValue>([
+    ['/lcs/v1/collect/adhoc/a', { value: JSON.stringify({ source: { files: { paths: ['/x'] } }, topic: 'Web', index: 'weblogs' }), modRevision: 1 }],
+    ['/lcs/v1/collect/adhoc/b', { value: JSON.stringify({ source: { files: { paths: ['/y'] } }, topic: 'net' }), modRevision: 1 }],
+  ]),
+  1,
+);
+
+test('topics and index bases come from the entries', () => {
+  const r = routingFrom(snap);
+  assert.deepEqual(r.topics, ['Web', 'net']);
+  assert.equal(r.byCollection.get('adhoc/a'), 'weblogs');
+  assert.equal(r.byTopic.get('net'), 'net');
+});
+
+test('daily indices are UTC dates of @timestamp', () => {
+  assert.equal(dailyIndex('web', '2026-03-04T23:59:59.999-02:00', 0), 'web-2026.03.05');
+  assert.equal(dailyIndex('web', 'garbage', Date.UTC(2026, 0, 2)), 'web-2026.01.02');
+});
+
+test('agent records keep their id; foreign records get topic/partition/offset', () => {
+  const r = routingFrom(snap);
+  const agent = toDoc({ topic: 'Web', partition: 1, offset: '7', timestamp: '0', value: Buffer.from(JSON.stringify({ '@timestamp': '2026-05-06T00:00:00Z', message: 'm', event: { id: 'E1' }, collection: { name: 'adhoc/a' } })) }, r);
+  assert.deepEqual([agent.id, agent.index], ['E1', 'weblogs-2026.05.06']);
+  const foreign = toDoc({ topic: 'net', partition: 2, offset: '9', timestamp: String(Date.UTC(2026, 6, 1)), value: Buffer.from('plain text') }, r);
+  assert.deepEqual([foreign.id, foreign.index, foreign.source.message], ['net-2-9', 'net-2026.07.01', 'plain text']);
+  assert.deepEqual(foreign.source.event, { id: 'net-2-9' });
+});
