@@ -74,11 +74,18 @@ export class Agent {
     this.registry = deps.registry ?? new Registry();
     this.metrics = {
       ...registerShared(this.registry),
-      lossBytes: this.registry.counter('lcs_agent_loss_bytes_total', 'Bytes of files rotated away or deleted before they could be read'),
+      lossBytes: this.registry.counter(
+        'lcs_agent_loss_bytes_total',
+        'Bytes of files rotated away or deleted before they could be read',
+      ),
       files: this.registry.gauge('lcs_agent_files', 'Files being tailed'),
     };
     const log = deps.logger;
-    this.checkpoints = new CheckpointStore(config.stateDir, log.child({ component: 'checkpoints' }), this.now);
+    this.checkpoints = new CheckpointStore(
+      config.stateDir,
+      log.child({ component: 'checkpoints' }),
+      this.now,
+    );
     this.sink = new KafkaSink({
       producer: deps.producer,
       logger: log.child({ component: 'sink' }),
@@ -141,7 +148,10 @@ export class Agent {
         r.plan = want; // same tailers; error/revision may have changed
         continue;
       }
-      log.info(want ? 'collection changed: restarting its tailers' : 'collection removed: stopping its tailers', { collection: name });
+      log.info(
+        want ? 'collection changed: restarting its tailers' : 'collection removed: stopping its tailers',
+        { collection: name },
+      );
       this.running.delete(name);
       await r.runner.stop();
     }

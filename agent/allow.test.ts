@@ -21,7 +21,10 @@ test('symlinks are resolved before the root check', async () => {
   writeFileSync(join(outside, 'secret'), 's');
   writeFileSync(join(root, 'ok.log'), 'x');
   symlinkSync(join(outside, 'secret'), join(root, 'evil.log'));
-  assert.deepEqual(await realFileAllowed(join(root, 'ok.log'), [root]), { ok: true, real: join(root, 'ok.log') });
+  assert.deepEqual(await realFileAllowed(join(root, 'ok.log'), [root]), {
+    ok: true,
+    real: join(root, 'ok.log'),
+  });
   const evil = await realFileAllowed(join(root, 'evil.log'), [root]);
   assert.equal(evil.ok, false);
   if (!evil.ok) assert.match(evil.reason, /resolves to .*secret, outside the allowed roots/);

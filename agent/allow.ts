@@ -30,7 +30,10 @@ export function globAllowed(glob: string, roots: string[]): string | undefined {
 }
 
 /** Resolves symlinks and checks the real file lies under a (real) root. */
-export async function realFileAllowed(path: string, roots: string[]): Promise<{ ok: true; real: string } | { ok: false; reason: string }> {
+export async function realFileAllowed(
+  path: string,
+  roots: string[],
+): Promise<{ ok: true; real: string } | { ok: false; reason: string }> {
   let real: string;
   try {
     real = await realpath(path);
@@ -41,5 +44,8 @@ export async function realFileAllowed(path: string, roots: string[]): Promise<{ 
     const rr = await realpath(r).catch(() => normalize(r));
     if (under(real, rr)) return { ok: true, real };
   }
-  return { ok: false, reason: `${path} resolves to ${real}, outside the allowed roots (${roots.join(', ')})` };
+  return {
+    ok: false,
+    reason: `${path} resolves to ${real}, outside the allowed roots (${roots.join(', ')})`,
+  };
 }

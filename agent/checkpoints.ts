@@ -54,10 +54,14 @@ export class CheckpointStore {
         const data = JSON.parse(text) as FileFormat;
         if (data.version !== 1 || !Array.isArray(data.checkpoints)) throw new Error('unknown format');
         for (const c of data.checkpoints) this.byKey.set(checkpointKey(c.collection, c.id), c);
-        if (candidate !== this.file) this.logger.warn('checkpoint file was unreadable; used the previous version', { file: this.file });
+        if (candidate !== this.file)
+          this.logger.warn('checkpoint file was unreadable; used the previous version', { file: this.file });
         return;
       } catch (err) {
-        this.logger.error('checkpoint file is corrupt; trying the previous version', { file: candidate, error: (err as Error).message });
+        this.logger.error('checkpoint file is corrupt; trying the previous version', {
+          file: candidate,
+          error: (err as Error).message,
+        });
       }
     }
   }
@@ -84,10 +88,15 @@ export class CheckpointStore {
     if (!this.dirty) return this.writing;
     this.dirty = false;
     const body = JSON.stringify({ version: 1, checkpoints: this.all() } satisfies FileFormat);
-    this.writing = this.writing.then(() => this.write(body)).catch((err) => {
-      this.dirty = true;
-      this.logger.error('checkpoint write failed; will retry', { file: this.file, error: (err as Error).message });
-    });
+    this.writing = this.writing
+      .then(() => this.write(body))
+      .catch((err) => {
+        this.dirty = true;
+        this.logger.error('checkpoint write failed; will retry', {
+          file: this.file,
+          error: (err as Error).message,
+        });
+      });
     return this.writing;
   }
 

@@ -12,7 +12,19 @@ import { globAllowed, globBase, realFileAllowed } from './allow.ts';
 import { makeParser } from './parse.ts';
 import { Tailer, type TailerOptions } from './tailer.ts';
 
-export type TailerDefaults = Pick<TailerOptions, 'node' | 'sink' | 'checkpoints' | 'maxLineBytes' | 'readChunkBytes' | 'pollMs' | 'drainIdleMs' | 'now' | 'onEvents' | 'onLoss'>;
+export type TailerDefaults = Pick<
+  TailerOptions,
+  | 'node'
+  | 'sink'
+  | 'checkpoints'
+  | 'maxLineBytes'
+  | 'readChunkBytes'
+  | 'pollMs'
+  | 'drainIdleMs'
+  | 'now'
+  | 'onEvents'
+  | 'onLoss'
+>;
 
 export interface CollectionOptions {
   name: string;
@@ -42,7 +54,10 @@ export class CollectionRunner {
   async start(): Promise<void> {
     const { entry, roots } = this.opts;
     if (entry.source.pods) {
-      this.errors.set('(source)', 'pods sources need the Kubernetes API; this agent runs standalone, so only files sources run');
+      this.errors.set(
+        '(source)',
+        'pods sources need the Kubernetes API; this agent runs standalone, so only files sources run',
+      );
       return;
     }
     for (const g of entry.source.files!.paths) {
@@ -59,12 +74,16 @@ export class CollectionRunner {
       ignoreInitial: true,
       persistent: true,
       followSymlinks: false,
-      depth: this.globs.some((g) => g.includes('**')) ? 32 : Math.max(0, ...this.globs.map((g) => g.split('/').length - globBase(g).split('/').length - 1)),
+      depth: this.globs.some((g) => g.includes('**'))
+        ? 32
+        : Math.max(0, ...this.globs.map((g) => g.split('/').length - globBase(g).split('/').length - 1)),
     });
     this.watcher.on('add', (p) => this.enqueue(() => this.consider(p, false)));
     this.watcher.on('change', (p) => this.pokePath(p));
     this.watcher.on('unlink', (p) => this.pokePath(p));
-    this.watcher.on('error', (err) => this.opts.logger.warn('file watcher error', { collection: this.opts.name, error: describeError(err) }));
+    this.watcher.on('error', (err) =>
+      this.opts.logger.warn('file watcher error', { collection: this.opts.name, error: describeError(err) }),
+    );
     const tick = () => {
       if (this.stopped) return;
       this.enqueue(() => this.scan(false));
@@ -74,7 +93,11 @@ export class CollectionRunner {
   }
 
   private enqueue(fn: () => Promise<void>): void {
-    this.scanning = this.scanning.then(fn).catch((err) => this.opts.logger.error('scan failed', { collection: this.opts.name, error: describeError(err) }));
+    this.scanning = this.scanning
+      .then(fn)
+      .catch((err) =>
+        this.opts.logger.error('scan failed', { collection: this.opts.name, error: describeError(err) }),
+      );
   }
 
   private matches(path: string): boolean {
@@ -103,12 +126,16 @@ export class CollectionRunner {
     const existing = this.tailers.get(key);
     if (existing && existing.state !== 'finished' && existing.state !== 'failed') return;
     if (!existing && this.tailers.size >= this.opts.maxFiles) {
-      this.errors.set(path, `not tailed: the collection already follows ${this.opts.maxFiles} files (agent.maxFilesPerCollection)`);
+      this.errors.set(
+        path,
+        `not tailed: the collection already follows ${this.opts.maxFiles} files (agent.maxFilesPerCollection)`,
+      );
       return;
     }
     const allowed = await realFileAllowed(path, this.opts.roots);
     if (!allowed.ok) {
-      if (!this.errors.has(path)) this.opts.logger.warn('file refused', { collection: this.opts.name, path, reason: allowed.reason });
+      if (!this.errors.has(path))
+        this.opts.logger.warn('file refused', { collection: this.opts.name, path, reason: allowed.reason });
       this.errors.set(path, `refused: ${allowed.reason}`);
       return;
     }
@@ -127,7 +154,11 @@ export class CollectionRunner {
       await tailer.open();
     } catch (err) {
       this.errors.set(path, `cannot open: ${describeError(err)}`);
-      this.opts.logger.warn('cannot open file', { collection: this.opts.name, path, error: describeError(err) });
+      this.opts.logger.warn('cannot open file', {
+        collection: this.opts.name,
+        path,
+        error: describeError(err),
+      });
       return;
     }
     if (this.stopped) return void (await tailer.stop());

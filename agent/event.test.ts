@@ -12,7 +12,14 @@ test('event ids are deterministic per (node, file, offset) and differ otherwise'
 });
 
 test('events use ECS names; parsed fields cannot overwrite them', () => {
-  const ev = buildEvent({ node: 'n', collection: 'c', path: '/p', fileId: 'f', fields: { team: 'a' } }, 5, 'hello', '2026-01-01T00:00:00.000Z', { message: 'x', host: 'evil', level: 'info' }, { truncated: true, originalBytes: 99 });
+  const ev = buildEvent(
+    { node: 'n', collection: 'c', path: '/p', fileId: 'f', fields: { team: 'a' } },
+    5,
+    'hello',
+    '2026-01-01T00:00:00.000Z',
+    { message: 'x', host: 'evil', level: 'info' },
+    { truncated: true, originalBytes: 99 },
+  );
   assert.equal(ev.message, 'hello');
   assert.deepEqual(ev.host, { name: 'n' });
   assert.equal(ev.level, 'info');

@@ -26,7 +26,12 @@ export interface LogEvent {
   log: { file: { path: string }; offset: number };
   host: { name: string };
   collection: { name: string };
-  kubernetes?: { namespace: string; pod: { name: string }; container: { name: string }; labels?: Record<string, string> };
+  kubernetes?: {
+    namespace: string;
+    pod: { name: string };
+    container: { name: string };
+    labels?: Record<string, string>;
+  };
   fields?: Record<string, string>;
   [extra: string]: unknown;
 }

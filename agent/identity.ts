@@ -20,7 +20,8 @@ export interface FileIdentity {
 export const identityString = (id: FileIdentity): string =>
   `${id.dev.toString(36)}-${id.ino.toString(36)}-${id.fp}${id.gen ? `-t${id.gen}` : ''}`;
 
-export const fingerprintOf = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+export const fingerprintOf = (bytes: Buffer): string =>
+  createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 
 export async function readPrefix(fh: FileHandle, len: number): Promise<Buffer> {
   const buf = Buffer.alloc(len);
@@ -34,13 +35,25 @@ export async function readPrefix(fh: FileHandle, len: number): Promise<Buffer> {
 }
 
 /** Computes an identity for an open, non-empty file. */
-export async function identify(fh: FileHandle, dev: number, ino: number, size: number, gen = 0): Promise<FileIdentity> {
+export async function identify(
+  fh: FileHandle,
+  dev: number,
+  ino: number,
+  size: number,
+  gen = 0,
+): Promise<FileIdentity> {
   const prefix = await readPrefix(fh, Math.min(size, FINGERPRINT_BYTES));
   return { dev, ino, fpLen: prefix.length, fp: fingerprintOf(prefix), gen };
 }
 
 /** Whether an open file is still the file a stored identity describes. */
-export async function matches(fh: FileHandle, dev: number, ino: number, size: number, id: FileIdentity): Promise<boolean> {
+export async function matches(
+  fh: FileHandle,
+  dev: number,
+  ino: number,
+  size: number,
+  id: FileIdentity,
+): Promise<boolean> {
   if (id.dev !== dev || id.ino !== ino || size < id.fpLen) return false;
   return fingerprintOf(await readPrefix(fh, id.fpLen)) === id.fp;
 }

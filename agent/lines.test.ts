@@ -9,7 +9,13 @@ test('lines across chunks keep their byte offsets', () => {
   assert.deepEqual(texts(s.push(Buffer.from('ab'))), []);
   const out = s.push(Buffer.from('c\nde\r\nf'));
   assert.deepEqual(texts(out), ['abc', 'de']);
-  assert.deepEqual(out.map((l) => [l.offset, l.end]), [[100, 104], [104, 108]]);
+  assert.deepEqual(
+    out.map((l) => [l.offset, l.end]),
+    [
+      [100, 104],
+      [104, 108],
+    ],
+  );
   assert.equal(s.position, 108);
   assert.equal(s.buffered, 1);
   const last = s.flushPartial()!;
@@ -28,5 +34,12 @@ test('a line over the limit is cut and marked, and the rest skipped in bounded m
 
 test('empty lines are events too (offsets stay exact)', () => {
   const s = new LineSplitter(0, 10);
-  assert.deepEqual(s.push(Buffer.from('\n\nx\n')).map((l) => [l.bytes.toString(), l.offset]), [['', 0], ['', 1], ['x', 2]]);
+  assert.deepEqual(
+    s.push(Buffer.from('\n\nx\n')).map((l) => [l.bytes.toString(), l.offset]),
+    [
+      ['', 0],
+      ['', 1],
+      ['x', 2],
+    ],
+  );
 });

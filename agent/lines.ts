@@ -61,7 +61,13 @@ export class LineSplitter {
       const length = this.pendingLen + this.skippedLen;
       let bytes = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingLen);
       if (bytes.length && bytes[bytes.length - 1] === 0x0d) bytes = bytes.subarray(0, bytes.length - 1);
-      out.push({ offset: this.lineStart, end: this.lineStart + length + 1, bytes, truncated: this.skipping, length });
+      out.push({
+        offset: this.lineStart,
+        end: this.lineStart + length + 1,
+        bytes,
+        truncated: this.skipping,
+        length,
+      });
       this.lineStart += length + 1;
       this.pending = [];
       this.pendingLen = 0;
@@ -77,7 +83,13 @@ export class LineSplitter {
     const length = this.pendingLen + this.skippedLen;
     if (length === 0) return undefined;
     const bytes = Buffer.concat(this.pending, this.pendingLen);
-    const line = { offset: this.lineStart, end: this.lineStart + length, bytes, truncated: this.skipping, length };
+    const line = {
+      offset: this.lineStart,
+      end: this.lineStart + length,
+      bytes,
+      truncated: this.skipping,
+      length,
+    };
     this.lineStart += length;
     this.pending = [];
     this.pendingLen = 0;

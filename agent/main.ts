@@ -16,7 +16,12 @@ export const agentCommand: ComponentCommand = {
     const agent = new Agent(
       {
         node: String(s['node.name']),
-        nodeLabels: Object.fromEntries((s['agent.nodeLabels'] as string[]).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])),
+        nodeLabels: Object.fromEntries(
+          (s['agent.nodeLabels'] as string[]).map((l) => [
+            l.slice(0, l.indexOf('=')),
+            l.slice(l.indexOf('=') + 1),
+          ]),
+        ),
         stateDir: String(s['state.dir']),
         roots: s['agent.allowedRoots'] as string[],
         maxBufferedBytes: Number(s['agent.maxBufferedBytes']),

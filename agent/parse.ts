@@ -22,10 +22,12 @@ export function parseJsonLine(text: string): Parsed {
   } catch (err) {
     return { message: text, error: `not JSON: ${(err as Error).message}` };
   }
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return { message: text, error: 'JSON but not an object' };
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj))
+    return { message: text, error: 'JSON but not an object' };
   const o = obj as Record<string, unknown>;
   const fields: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (!RESERVED.has(k) && k !== 'message' && k !== 'msg') fields[k] = v;
+  for (const [k, v] of Object.entries(o))
+    if (!RESERVED.has(k) && k !== 'message' && k !== 'msg') fields[k] = v;
   const message = typeof o.message === 'string' ? o.message : typeof o.msg === 'string' ? o.msg : text;
   const ts = o['@timestamp'] ?? o.time ?? o.timestamp ?? o.ts;
   const timestamp = normaliseTime(ts);

@@ -3,8 +3,14 @@ import assert from 'node:assert/strict';
 import { decodeSnapshot, emptySnapshot, type RawValue } from '../common/config/snapshot.ts';
 import { planCollections, selectorMatches } from './plan.ts';
 
-const entry = (extra: object = {}) => JSON.stringify({ source: { files: { paths: ['/var/log/a.log'] } }, topic: 't', ...extra });
-const snap = (o: Record<string, string>) => decodeSnapshot(emptySnapshot, new Map<string, RawValue>(Object.entries(o).map(([k, v]) => [k, { value: v, modRevision: 1 }])), 1);
+const entry = (extra: object = {}) =>
+  JSON.stringify({ source: { files: { paths: ['/var/log/a.log'] } }, topic: 't', ...extra });
+const snap = (o: Record<string, string>) =>
+  decodeSnapshot(
+    emptySnapshot,
+    new Map<string, RawValue>(Object.entries(o).map(([k, v]) => [k, { value: v, modRevision: 1 }])),
+    1,
+  );
 
 test('entries for other nodes are left out; names and selectors decide', () => {
   const s = snap({
@@ -14,7 +20,11 @@ test('entries for other nodes are left out; names and selectors decide', () => {
     '/lcs/v1/collect/adhoc/gpu': entry({ nodes: { selector: { matchLabels: { gpu: 'true' } } } }),
   });
   assert.deepEqual([...planCollections(s, 'n1', {}).run.keys()].sort(), ['adhoc/all', 'adhoc/mine']);
-  assert.deepEqual([...planCollections(s, 'n2', { gpu: 'true' }).run.keys()].sort(), ['adhoc/all', 'adhoc/gpu', 'adhoc/other']);
+  assert.deepEqual([...planCollections(s, 'n2', { gpu: 'true' }).run.keys()].sort(), [
+    'adhoc/all',
+    'adhoc/gpu',
+    'adhoc/other',
+  ]);
 });
 
 test('a broken entry without history is rejected with its reason', () => {
@@ -26,14 +36,18 @@ test('a broken entry without history is rejected with its reason', () => {
 test('the fingerprint changes with the entry and only then', () => {
   const a = planCollections(snap({ '/lcs/v1/collect/adhoc/x': entry() }), 'n', {}).run.get('adhoc/x')!;
   const b = planCollections(snap({ '/lcs/v1/collect/adhoc/x': entry() }), 'n', {}).run.get('adhoc/x')!;
-  const c = planCollections(snap({ '/lcs/v1/collect/adhoc/x': entry({ topic: 'u' }) }), 'n', {}).run.get('adhoc/x')!;
+  const c = planCollections(snap({ '/lcs/v1/collect/adhoc/x': entry({ topic: 'u' }) }), 'n', {}).run.get(
+    'adhoc/x',
+  )!;
   assert.equal(a.fingerprint, b.fingerprint);
   assert.notEqual(a.fingerprint, c.fingerprint);
 });
 
 test('label selector operators', () => {
   const l = { app: 'web', tier: 'front' };
-  assert.ok(selectorMatches({ matchExpressions: [{ key: 'app', operator: 'In', values: ['web', 'api'] }] }, l));
+  assert.ok(
+    selectorMatches({ matchExpressions: [{ key: 'app', operator: 'In', values: ['web', 'api'] }] }, l),
+  );
   assert.ok(!selectorMatches({ matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['web'] }] }, l));
   assert.ok(selectorMatches({ matchExpressions: [{ key: 'zone', operator: 'DoesNotExist' }] }, l));
   assert.ok(!selectorMatches({ matchExpressions: [{ key: 'zone', operator: 'Exists' }] }, l));

@@ -41,7 +41,11 @@ export function appliesToNode(entry: CollectEntry, node: string, labels: Record<
   return selectorMatches(entry.nodes.selector, labels);
 }
 
-export function planCollections(snapshot: ConfigSnapshot, node: string, labels: Record<string, string>): Plan {
+export function planCollections(
+  snapshot: ConfigSnapshot,
+  node: string,
+  labels: Record<string, string>,
+): Plan {
   const run = new Map<string, PlannedCollection>();
   const rejected = new Map<string, string>();
   for (const c of snapshot.collections.values()) {

@@ -98,7 +98,11 @@ export class KafkaSink extends EventEmitter {
     while (this.queue.length - this.head > 0 && !this.stopped) {
       const batch: Pending[] = [];
       let size = 0;
-      for (let i = this.head; i < this.queue.length && (size < this.opts.batchBytes || batch.length === 0); i++) {
+      for (
+        let i = this.head;
+        i < this.queue.length && (size < this.opts.batchBytes || batch.length === 0);
+        i++
+      ) {
         batch.push(this.queue[i]!);
         size += this.queue[i]!.bytes;
       }
@@ -116,7 +120,11 @@ export class KafkaSink extends EventEmitter {
         this.connected = false;
         this.lastError = describeError(err);
         this.opts.onError?.(err);
-        this.opts.logger.warn('kafka send failed; retrying the same batch', { records: batch.length, error: this.lastError, retryInMs: delay });
+        this.opts.logger.warn('kafka send failed; retrying the same batch', {
+          records: batch.length,
+          error: this.lastError,
+          retryInMs: delay,
+        });
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(this.opts.retryMaxMs ?? 5000, delay * 2);
         continue;

@@ -80,7 +80,9 @@ export class Tailer {
       this.id = cp.id;
       this.readPos = cp.offset;
       if (cp.offset > st.size) {
-        opts.logger.warn('file shrank while the agent was away: truncated, reading from 0', { path: opts.path });
+        opts.logger.warn('file shrank while the agent was away: truncated, reading from 0', {
+          path: opts.path,
+        });
         this.id = await identify(this.fh, st.dev, st.ino, st.size, cp.id.gen + 1);
         this.readPos = 0;
       }
@@ -139,9 +141,16 @@ export class Tailer {
     this.size = fst.size;
     if (fst.size < this.readPos) {
       const lost = Math.max(0, this.readPos - this.ackedPos);
-      opts.logger.warn('file truncated (copytruncate?): reading from 0 under a new identity', { path: opts.path, was: this.readPos, now: fst.size });
+      opts.logger.warn('file truncated (copytruncate?): reading from 0 under a new identity', {
+        path: opts.path,
+        was: this.readPos,
+        now: fst.size,
+      });
       if (lost > 0) opts.onLoss?.(0, 'truncated');
-      this.id = fst.size > 0 ? await identify(this.fh!, this.dev, this.ino, fst.size, (this.id?.gen ?? 0) + 1) : this.id && { ...this.id, gen: this.id.gen + 1 };
+      this.id =
+        fst.size > 0
+          ? await identify(this.fh!, this.dev, this.ino, fst.size, (this.id?.gen ?? 0) + 1)
+          : this.id && { ...this.id, gen: this.id.gen + 1 };
       this.readPos = 0;
       this.ackedPos = 0;
       this.splitter = new LineSplitter(0, opts.maxLineBytes);

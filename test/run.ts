@@ -20,7 +20,11 @@ const say = (line: string) => process.stdout.write(`[lcs test] ${line}\n`);
 async function files(patterns: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const p of patterns) {
-    for await (const f of glob(p, { cwd: root, exclude: (n) => n.includes('node_modules') || n.startsWith('.lcs') })) out.push(f);
+    for await (const f of glob(p, {
+      cwd: root,
+      exclude: (n) => n.includes('node_modules') || n.startsWith('.lcs'),
+    }))
+      out.push(f);
   }
   return [...new Set(out)].sort();
 }
@@ -29,13 +33,17 @@ const unit = await files(['{common,agent,transfer,metrics,operator,console,deplo
 const integration = unitOnly ? [] : await files([soak ? 'test/**/*.test.ts' : 'test/**/!(*.soak).test.ts']);
 let selected = [...unit, ...integration];
 if (filters.length) selected = selected.filter((f) => filters.some((x) => f.includes(x)));
-say(`${selected.length} test files (${unit.length} unit, ${integration.length} integration/e2e${filters.length ? `, filtered by ${filters.join(' ')}` : ''})`);
+say(
+  `${selected.length} test files (${unit.length} unit, ${integration.length} integration/e2e${filters.length ? `, filtered by ${filters.join(' ')}` : ''})`,
+);
 
 const needed: services.ServiceName[] = ['etcd', 'kafka', 'elasticsearch', 'influxdb'];
 const started: services.ServiceName[] = [];
 if (selected.some((f) => f.startsWith('test/'))) {
   for (const name of needed) if (!(await services.isRunning(name))) started.push(name);
-  say(`starting services: ${needed.join(', ')} (already running: ${needed.filter((n) => !started.includes(n)).join(', ') || 'none'})`);
+  say(
+    `starting services: ${needed.join(', ')} (already running: ${needed.filter((n) => !started.includes(n)).join(', ') || 'none'})`,
+  );
   await services.up(needed, { log: (l) => say(l) });
 }
 
@@ -52,7 +60,15 @@ const env = {
 const code = await new Promise<number>((resolveCode) => {
   const child = spawn(
     process.execPath,
-    ['--disable-warning=ExperimentalWarning', '--disable-warning=TimeoutNegativeWarning', '--test', '--test-concurrency=1', '--test-timeout=600000', '--test-reporter=spec', ...selected.map((f) => relative(process.cwd(), resolve(root, f)))],
+    [
+      '--disable-warning=ExperimentalWarning',
+      '--disable-warning=TimeoutNegativeWarning',
+      '--test',
+      '--test-concurrency=1',
+      '--test-timeout=600000',
+      '--test-reporter=spec',
+      ...selected.map((f) => relative(process.cwd(), resolve(root, f))),
+    ],
     { stdio: 'inherit', env, cwd: root },
   );
   child.on('exit', (c, sig) => resolveCode(c ?? (sig ? 1 : 0)));

@@ -10,17 +10,35 @@ test('per-item outcomes from a mixed bulk response', () => {
       { create: { status: 409, error: { type: 'version_conflict_engine_exception', reason: 'exists' } } },
       { create: { status: 429, error: { type: 'es_rejected_execution_exception', reason: 'queue full' } } },
       { create: { status: 503, error: { type: 'unavailable_shards_exception', reason: 'no shard' } } },
-      { create: { status: 400, error: { type: 'mapper_parsing_exception', reason: 'failed to parse field [n]', caused_by: { reason: 'not a number' } } } },
+      {
+        create: {
+          status: 400,
+          error: {
+            type: 'mapper_parsing_exception',
+            reason: 'failed to parse field [n]',
+            caused_by: { reason: 'not a number' },
+          },
+        },
+      },
       { create: { status: 413, error: { type: 'too_large', reason: 'document too large' } } },
     ],
   };
-  assert.deepEqual(interpretBulk(res, 6).map((o) => o.kind), ['done', 'done', 'retry', 'retry', 'dead', 'dead']);
+  assert.deepEqual(
+    interpretBulk(res, 6).map((o) => o.kind),
+    ['done', 'done', 'retry', 'retry', 'dead', 'dead'],
+  );
   const dead = interpretBulk(res, 6)[4]!;
-  assert.equal(dead.kind === 'dead' && dead.reason, '400: mapper_parsing_exception: failed to parse field [n] (not a number)');
+  assert.equal(
+    dead.kind === 'dead' && dead.reason,
+    '400: mapper_parsing_exception: failed to parse field [n] (not a number)',
+  );
 });
 
 test('a response that does not line up is retried whole', () => {
-  assert.deepEqual(interpretBulk({ items: [{ create: { status: 201 } }] }, 2).map((o) => o.kind), ['retry', 'retry']);
+  assert.deepEqual(
+    interpretBulk({ items: [{ create: { status: 201 } }] }, 2).map((o) => o.kind),
+    ['retry', 'retry'],
+  );
 });
 
 test('status classes', () => {
@@ -30,12 +48,28 @@ test('status classes', () => {
 });
 
 test('the body is create actions with the event id', () => {
-  const body = bulkBody([{ index: 'i-2026.01.01', id: 'abc', source: { message: 'm' }, topic: 't', partition: 0, offset: '1', raw: null }]);
+  const body = bulkBody([
+    {
+      index: 'i-2026.01.01',
+      id: 'abc',
+      source: { message: 'm' },
+      topic: 't',
+      partition: 0,
+      offset: '1',
+      raw: null,
+    },
+  ]);
   assert.equal(body, '{"create":{"_index":"i-2026.01.01","_id":"abc"}}\n{"message":"m"}\n');
 });
 
 test('backoff grows, is capped and jittered', () => {
-  assert.equal(backoffMs(0, () => 0), 50);
-  assert.equal(backoffMs(3, () => 0.999999), 50 + Math.floor(0.999999 * 1600));
+  assert.equal(
+    backoffMs(0, () => 0),
+    50,
+  );
+  assert.equal(
+    backoffMs(3, () => 0.999999),
+    50 + Math.floor(0.999999 * 1600),
+  );
   assert.ok(backoffMs(20, () => 0.999999) <= 10050);
 });

@@ -13,12 +13,14 @@ export interface BulkDoc {
   raw: Buffer | null;
 }
 
-export type ItemOutcome = { kind: 'done' } | { kind: 'retry'; reason: string } | { kind: 'dead'; reason: string };
+export type ItemOutcome =
+  { kind: 'done' } | { kind: 'retry'; reason: string } | { kind: 'dead'; reason: string };
 
 export function bulkBody(docs: BulkDoc[]): string {
   let out = '';
   for (const d of docs) {
-    out += JSON.stringify({ create: { _index: d.index, _id: d.id } }) + '\n' + JSON.stringify(d.source) + '\n';
+    out +=
+      JSON.stringify({ create: { _index: d.index, _id: d.id } }) + '\n' + JSON.stringify(d.source) + '\n';
   }
   return out;
 }
@@ -37,12 +39,18 @@ export function classifyStatus(status: number, reason: string): ItemOutcome {
 /** One outcome per document, in order. A response that does not line up is retried whole. */
 export function interpretBulk(response: { items?: BulkItem[] }, count: number): ItemOutcome[] {
   const items = response.items ?? [];
-  if (items.length !== count) return Array.from({ length: count }, () => ({ kind: 'retry' as const, reason: `bulk response had ${items.length} items for ${count} documents` }));
+  if (items.length !== count)
+    return Array.from({ length: count }, () => ({
+      kind: 'retry' as const,
+      reason: `bulk response had ${items.length} items for ${count} documents`,
+    }));
   return items.map((item) => {
     const r = item.create ?? item.index;
     if (!r) return { kind: 'retry' as const, reason: 'bulk item without a create result' };
     const e = r.error;
-    const reason = e ? `${e.type ?? 'error'}: ${e.reason ?? ''}${e.caused_by?.reason ? ` (${e.caused_by.reason})` : ''}` : 'ok';
+    const reason = e
+      ? `${e.type ?? 'error'}: ${e.reason ?? ''}${e.caused_by?.reason ? ` (${e.caused_by.reason})` : ''}`
+      : 'ok';
     return classifyStatus(r.status, reason);
   });
 }

@@ -63,7 +63,11 @@ export class TopicConsumer {
         await this.stopConsumer();
         this.topics = [];
         const delay = Math.min(5000, 250 * 2 ** attempt);
-        this.opts.logger.warn('consumer start failed; retrying', { topics: target, error: this.lastError, retryInMs: delay });
+        this.opts.logger.warn('consumer start failed; retrying', {
+          topics: target,
+          error: this.lastError,
+          retryInMs: delay,
+        });
         await new Promise((r) => setTimeout(r, delay));
       }
     }
@@ -91,7 +95,10 @@ export class TopicConsumer {
     });
     c.on(c.events.CRASH, (e) => {
       this.lastError = describeError(e.payload.error);
-      this.opts.logger.warn('consumer crashed; kafkajs restarts it', { error: this.lastError, restart: e.payload.restart });
+      this.opts.logger.warn('consumer crashed; kafkajs restarts it', {
+        error: this.lastError,
+        restart: e.payload.restart,
+      });
     });
     await c.connect();
     await c.subscribe({ topics, fromBeginning: true });
@@ -104,7 +111,16 @@ export class TopicConsumer {
         this.opts.onReceived?.(batch.messages.length);
         const routing = this.opts.routing();
         const docs: BulkDoc[] = batch.messages.map((m) =>
-          toDoc({ topic: batch.topic, partition: batch.partition, offset: m.offset, timestamp: m.timestamp, value: m.value }, routing),
+          toDoc(
+            {
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: m.offset,
+              timestamp: m.timestamp,
+              value: m.value,
+            },
+            routing,
+          ),
         );
         for (let i = 0; i < docs.length; i += this.opts.bulkDocs) {
           const chunk = docs.slice(i, i + this.opts.bulkDocs);
@@ -134,7 +150,10 @@ export class TopicConsumer {
     const c = this.consumer;
     this.consumer = undefined;
     this.assigned.clear();
-    if (c) await c.disconnect().catch((err) => this.opts.logger.warn('consumer disconnect failed', { error: describeError(err) }));
+    if (c)
+      await c
+        .disconnect()
+        .catch((err) => this.opts.logger.warn('consumer disconnect failed', { error: describeError(err) }));
   }
 
   async shutdown(): Promise<void> {
@@ -145,5 +164,8 @@ export class TopicConsumer {
 }
 
 export function deadLetterProducer(kafka: KafkaConfig): Producer {
-  return new Kafka({ logLevel: logLevel.NOTHING, ...kafka }).producer({ allowAutoTopicCreation: true, idempotent: false });
+  return new Kafka({ logLevel: logLevel.NOTHING, ...kafka }).producer({
+    allowAutoTopicCreation: true,
+    idempotent: false,
+  });
 }

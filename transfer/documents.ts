@@ -17,19 +17,39 @@ export function toDoc(rec: InRecord, routing: Routing): BulkDoc {
   const text = rec.value?.toString('utf8') ?? '';
   try {
     const parsed: unknown = JSON.parse(text);
-    source = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : { message: text };
+    source =
+      typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+        ? (parsed as Record<string, unknown>)
+        : { message: text };
   } catch {
     source = { message: text };
   }
-  const event = (typeof source.event === 'object' && source.event !== null ? source.event : {}) as Record<string, unknown>;
-  let id = typeof event.id === 'string' && event.id.length > 0 && event.id.length <= 512 ? event.id : undefined;
+  const event = (typeof source.event === 'object' && source.event !== null ? source.event : {}) as Record<
+    string,
+    unknown
+  >;
+  let id =
+    typeof event.id === 'string' && event.id.length > 0 && event.id.length <= 512 ? event.id : undefined;
   if (!id) {
     id = `${rec.topic}-${rec.partition}-${rec.offset}`;
     source.event = { ...event, id };
   }
   const recordMs = Number(rec.timestamp);
-  if (typeof source['@timestamp'] !== 'string') source['@timestamp'] = new Date(Number.isFinite(recordMs) ? recordMs : Date.now()).toISOString();
+  if (typeof source['@timestamp'] !== 'string')
+    source['@timestamp'] = new Date(Number.isFinite(recordMs) ? recordMs : Date.now()).toISOString();
   const collection = (source.collection as { name?: unknown } | undefined)?.name;
-  const index = dailyIndex(indexBaseFor(routing, rec.topic, collection), source['@timestamp'] as string, recordMs);
-  return { index, id, source, topic: rec.topic, partition: rec.partition, offset: rec.offset, raw: rec.value };
+  const index = dailyIndex(
+    indexBaseFor(routing, rec.topic, collection),
+    source['@timestamp'] as string,
+    recordMs,
+  );
+  return {
+    index,
+    id,
+    source,
+    topic: rec.topic,
+    partition: rec.partition,
+    offset: rec.offset,
+    raw: rec.value,
+  };
 }

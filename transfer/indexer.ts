@@ -53,7 +53,11 @@ export class Indexer {
       try {
         const res = await this.deps.es.transport.request(
           { method: 'POST', path: '/_bulk', bulkBody: bulkBody(pending) },
-          { headers: { 'content-type': 'application/x-ndjson', accept: 'application/json' }, maxRetries: 0, requestTimeout: 60000 },
+          {
+            headers: { 'content-type': 'application/x-ndjson', accept: 'application/json' },
+            maxRetries: 0,
+            requestTimeout: 60000,
+          },
         );
         outcomes = interpretBulk(res as { items?: [] }, pending.length);
         this.deps.onAvailability?.(true);
@@ -61,7 +65,11 @@ export class Indexer {
         const reason = describeError(err);
         this.deps.onAvailability?.(false, reason);
         this.deps.onRetry?.(pending.length, reason);
-        this.deps.logger.warn('bulk request failed; retrying', { docs: pending.length, attempt, error: reason });
+        this.deps.logger.warn('bulk request failed; retrying', {
+          docs: pending.length,
+          attempt,
+          error: reason,
+        });
         await this.wait(backoffMs(attempt++, random), ctl);
         continue;
       }
@@ -99,7 +107,11 @@ export class Indexer {
       try {
         await this.deps.deadLetter(records);
         this.deps.onDead?.(records.length);
-        this.deps.logger.warn('documents dead-lettered', { count: records.length, topic: records[0]!.topic, reason: dead[0]!.reason });
+        this.deps.logger.warn('documents dead-lettered', {
+          count: records.length,
+          topic: records[0]!.topic,
+          reason: dead[0]!.reason,
+        });
         return;
       } catch (err) {
         this.deps.logger.warn('dead-letter produce failed; retrying', { error: describeError(err) });

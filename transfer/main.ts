@@ -16,14 +16,19 @@ export function esClient(s: SettingValues): Client {
   const opts: ClientOptions = { node: String(s['elasticsearch.url']), requestTimeout: 60000 };
   const secret = (k: string) => readFileSync(String(s[k]), 'utf8').trim();
   if (s['elasticsearch.apiKeyFile']) opts.auth = { apiKey: secret('elasticsearch.apiKeyFile') };
-  else if (s['elasticsearch.username']) opts.auth = { username: String(s['elasticsearch.username']), password: s['elasticsearch.passwordFile'] ? secret('elasticsearch.passwordFile') : '' };
+  else if (s['elasticsearch.username'])
+    opts.auth = {
+      username: String(s['elasticsearch.username']),
+      password: s['elasticsearch.passwordFile'] ? secret('elasticsearch.passwordFile') : '',
+    };
   if (s['elasticsearch.caFile']) opts.tls = { ca: readFileSync(String(s['elasticsearch.caFile'])) };
   return new Client(opts);
 }
 
 export const transferCommand: ComponentCommand = {
   name: 'transfer',
-  summary: 'Consumes the collected topics from Kafka and indexes every event into Elasticsearch exactly once.',
+  summary:
+    'Consumes the collected topics from Kafka and indexes every event into Elasticsearch exactly once.',
   specs: transferSettings,
   build(s, logger) {
     const etcd = createEtcd(s);

@@ -7,8 +7,17 @@ import { dailyIndex, routingFrom } from './routing.ts';
 const snap = decodeSnapshot(
   emptySnapshot,
   new Map<string, RawValue>([
-    ['/lcs/v1/collect/adhoc/a', { value: JSON.stringify({ source: { files: { paths: ['/x'] } }, topic: 'Web', index: 'weblogs' }), modRevision: 1 }],
-    ['/lcs/v1/collect/adhoc/b', { value: JSON.stringify({ source: { files: { paths: ['/y'] } }, topic: 'net' }), modRevision: 1 }],
+    [
+      '/lcs/v1/collect/adhoc/a',
+      {
+        value: JSON.stringify({ source: { files: { paths: ['/x'] } }, topic: 'Web', index: 'weblogs' }),
+        modRevision: 1,
+      },
+    ],
+    [
+      '/lcs/v1/collect/adhoc/b',
+      { value: JSON.stringify({ source: { files: { paths: ['/y'] } }, topic: 'net' }), modRevision: 1 },
+    ],
   ]),
   1,
 );
@@ -27,9 +36,37 @@ test('daily indices are UTC dates of @timestamp', () => {
 
 test('agent records keep their id; foreign records get topic/partition/offset', () => {
   const r = routingFrom(snap);
-  const agent = toDoc({ topic: 'Web', partition: 1, offset: '7', timestamp: '0', value: Buffer.from(JSON.stringify({ '@timestamp': '2026-05-06T00:00:00Z', message: 'm', event: { id: 'E1' }, collection: { name: 'adhoc/a' } })) }, r);
+  const agent = toDoc(
+    {
+      topic: 'Web',
+      partition: 1,
+      offset: '7',
+      timestamp: '0',
+      value: Buffer.from(
+        JSON.stringify({
+          '@timestamp': '2026-05-06T00:00:00Z',
+          message: 'm',
+          event: { id: 'E1' },
+          collection: { name: 'adhoc/a' },
+        }),
+      ),
+    },
+    r,
+  );
   assert.deepEqual([agent.id, agent.index], ['E1', 'weblogs-2026.05.06']);
-  const foreign = toDoc({ topic: 'net', partition: 2, offset: '9', timestamp: String(Date.UTC(2026, 6, 1)), value: Buffer.from('plain text') }, r);
-  assert.deepEqual([foreign.id, foreign.index, foreign.source.message], ['net-2-9', 'net-2026.07.01', 'plain text']);
+  const foreign = toDoc(
+    {
+      topic: 'net',
+      partition: 2,
+      offset: '9',
+      timestamp: String(Date.UTC(2026, 6, 1)),
+      value: Buffer.from('plain text'),
+    },
+    r,
+  );
+  assert.deepEqual(
+    [foreign.id, foreign.index, foreign.source.message],
+    ['net-2-9', 'net-2026.07.01', 'plain text'],
+  );
   assert.deepEqual(foreign.source.event, { id: 'net-2-9' });
 });

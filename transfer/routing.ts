@@ -34,5 +34,9 @@ export function dailyIndex(base: string, timestamp: string | undefined, fallback
 }
 
 export function indexBaseFor(routing: Routing, topic: string, collection: unknown): string {
-  return (typeof collection === 'string' ? routing.byCollection.get(collection) : undefined) ?? routing.byTopic.get(topic) ?? topic.toLowerCase();
+  return (
+    (typeof collection === 'string' ? routing.byCollection.get(collection) : undefined) ??
+    routing.byTopic.get(topic) ??
+    topic.toLowerCase()
+  );
 }

@@ -13,12 +13,28 @@ export function templateBody(bases: string[]): Record<string, unknown> {
     template: {
       settings: { 'index.refresh_interval': '1s' },
       mappings: {
-        dynamic_templates: [{ strings_as_keyword: { match_mapping_type: 'string', mapping: { type: 'keyword', ignore_above: 1024 } } }],
+        dynamic_templates: [
+          {
+            strings_as_keyword: {
+              match_mapping_type: 'string',
+              mapping: { type: 'keyword', ignore_above: 1024 },
+            },
+          },
+        ],
         properties: {
           '@timestamp': { type: 'date' },
           message: { type: 'text' },
-          event: { properties: { id: { type: 'keyword' }, truncated: { type: 'boolean' }, invalid_utf8: { type: 'boolean' }, original_bytes: { type: 'long' } } },
-          log: { properties: { file: { properties: { path: { type: 'keyword' } } }, offset: { type: 'long' } } },
+          event: {
+            properties: {
+              id: { type: 'keyword' },
+              truncated: { type: 'boolean' },
+              invalid_utf8: { type: 'boolean' },
+              original_bytes: { type: 'long' },
+            },
+          },
+          log: {
+            properties: { file: { properties: { path: { type: 'keyword' } } }, offset: { type: 'long' } },
+          },
           host: { properties: { name: { type: 'keyword' } } },
           collection: { properties: { name: { type: 'keyword' } } },
           kubernetes: {

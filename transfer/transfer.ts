@@ -57,14 +57,21 @@ export class Transfer {
     this.metrics = {
       ...shared,
       retries: this.registry.counter('lcs_transfer_retries_total', 'Documents retried'),
-      dead: this.registry.counter('lcs_transfer_dead_lettered_total', 'Documents sent to the dead-letter topic'),
+      dead: this.registry.counter(
+        'lcs_transfer_dead_lettered_total',
+        'Documents sent to the dead-letter topic',
+      ),
       bulkSeconds: this.registry.gauge('lcs_transfer_bulk_seconds', 'Duration of the last bulk request'),
     };
     const indexer = new Indexer({
       es: deps.es,
       logger: deps.logger.child({ component: 'indexer' }),
       deadLetter: async (records) => {
-        await deps.deadLetter.send({ topic: records[0]!.topic, acks: -1, messages: records.map((r) => ({ key: r.key, value: r.value })) });
+        await deps.deadLetter.send({
+          topic: records[0]!.topic,
+          acks: -1,
+          messages: records.map((r) => ({ key: r.key, value: r.value })),
+        });
       },
       onIndexed: (n, ms) => {
         this.indexed += n;
@@ -127,7 +134,9 @@ export class Transfer {
   }
 
   async start(): Promise<void> {
-    await this.deps.deadLetter.connect().catch((err) => this.deps.logger.warn('kafka not reachable yet', { error: describeError(err) }));
+    await this.deps.deadLetter
+      .connect()
+      .catch((err) => this.deps.logger.warn('kafka not reachable yet', { error: describeError(err) }));
     await this.watcher.start();
     this.status.start();
   }

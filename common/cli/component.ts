@@ -20,7 +20,11 @@ export interface ComponentCommand {
   build(settings: SettingValues, logger: Logger): Promise<Component> | Component;
 }
 
-export async function runComponent(cmd: ComponentCommand, argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+export async function runComponent(
+  cmd: ComponentCommand,
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(renderHelp(cmd.name, cmd.summary, cmd.specs) + '\n');
     return 0;
@@ -30,14 +34,20 @@ export async function runComponent(cmd: ComponentCommand, argv: string[], env: N
     settings = loadSettings(cmd.specs, { argv, env });
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`lcs ${cmd.name}: invalid setting ${err.message}\nRun "lcs ${cmd.name} --help" for every setting.\n`);
+      process.stderr.write(
+        `lcs ${cmd.name}: invalid setting ${err.message}\nRun "lcs ${cmd.name} --help" for every setting.\n`,
+      );
       return 2;
     }
     throw err;
   }
   const logger = createLogger({ level: settings['log.level'] as Level, base: { component: cmd.name } });
   const component = await cmd.build(settings, logger);
-  const { server, url } = await startHttpServer(String(settings['http.listen']), component.registry, component);
+  const { server, url } = await startHttpServer(
+    String(settings['http.listen']),
+    component.registry,
+    component,
+  );
   logger.info('serving /healthz /readyz /metrics', { url });
   let stopping = false;
   const stop = async (signal: string) => {

@@ -30,7 +30,13 @@ export class CollectWatcher {
         const changed = !sameCollections(this.snapshot, next);
         this.snapshot = next;
         for (const c of next.collections.values()) {
-          if (c.error) opts.logger.warn('collect entry rejected', { key: c.key, collection: c.name, error: c.error, runningLastGood: !!c.entry });
+          if (c.error)
+            opts.logger.warn('collect entry rejected', {
+              key: c.key,
+              collection: c.name,
+              error: c.error,
+              runningLastGood: !!c.entry,
+            });
         }
         if (changed) opts.onSnapshot(next);
       },

@@ -21,7 +21,8 @@ export interface SettingSpec {
 
 export type SettingValues = Record<string, string | number | boolean | string[] | undefined>;
 
-export const flagOf = (key: string): string => '--' + key.replace(/\./g, '-').replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+export const flagOf = (key: string): string =>
+  '--' + key.replace(/\./g, '-').replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
 
 export interface SettingSources {
   argv: string[];
@@ -43,9 +44,12 @@ export function loadSettings(specs: SettingSpec[], sources: SettingSources): Set
     const fromYaml = lookup(yaml, spec.key);
     let value: SettingValues[string];
     let origin: string;
-    if (fromFlag !== undefined) [value, origin] = [convert(spec, fromFlag, flagOf(spec.key)), flagOf(spec.key)];
-    else if (fromEnv !== undefined && fromEnv !== '') [value, origin] = [convert(spec, fromEnv, spec.env!), spec.env!];
-    else if (fromYaml !== undefined) [value, origin] = [convert(spec, fromYaml, `${file}: ${spec.key}`), `${file}`];
+    if (fromFlag !== undefined)
+      [value, origin] = [convert(spec, fromFlag, flagOf(spec.key)), flagOf(spec.key)];
+    else if (fromEnv !== undefined && fromEnv !== '')
+      [value, origin] = [convert(spec, fromEnv, spec.env!), spec.env!];
+    else if (fromYaml !== undefined)
+      [value, origin] = [convert(spec, fromYaml, `${file}: ${spec.key}`), `${file}`];
     else [value, origin] = [spec.default, 'default'];
     if (value !== undefined && spec.check) {
       const problem = spec.check(value);
@@ -61,7 +65,8 @@ function parseFlags(specs: SettingSpec[], argv: string[]): Map<string, string | 
   const out = new Map<string, string | boolean>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new ConfigError(arg, 'unexpected argument (settings are --flag value or --flag=value)');
+    if (!arg.startsWith('--'))
+      throw new ConfigError(arg, 'unexpected argument (settings are --flag value or --flag=value)');
     const eq = arg.indexOf('=');
     const flag = eq === -1 ? arg : arg.slice(0, eq);
     if (flag === '--config') {
@@ -73,7 +78,8 @@ function parseFlags(specs: SettingSpec[], argv: string[]): Map<string, string | 
     const spec = byFlag.get(flag);
     if (!spec) throw new ConfigError(flag, `unknown flag (see --help)`);
     if (eq !== -1) out.set(spec.key, arg.slice(eq + 1));
-    else if (spec.type === 'bool' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--'))) out.set(spec.key, true);
+    else if (spec.type === 'bool' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--')))
+      out.set(spec.key, true);
     else {
       const v = argv[++i];
       if (v === undefined) throw new ConfigError(spec.key, `${flag} needs a value`);
@@ -97,7 +103,8 @@ function loadYaml(path: string, read: (p: string) => string): Record<string, unk
     throw new ConfigError('config', `${path} is not valid YAML: ${(err as Error).message}`, { cause: err });
   }
   if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError('config', `${path} must hold a YAML mapping`);
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    throw new ConfigError('config', `${path} must hold a YAML mapping`);
   return doc as Record<string, unknown>;
 }
 
@@ -111,13 +118,19 @@ function lookup(doc: Record<string, unknown>, key: string): unknown {
 }
 
 function convert(spec: SettingSpec, raw: unknown, origin: string): SettingValues[string] {
-  const bad = (what: string) => new ConfigError(spec.key, `${what}, got ${JSON.stringify(raw)} (from ${origin})`);
+  const bad = (what: string) =>
+    new ConfigError(spec.key, `${what}, got ${JSON.stringify(raw)} (from ${origin})`);
   switch (spec.type) {
     case 'string':
       if (typeof raw === 'string' || typeof raw === 'number') return String(raw);
       throw bad('must be a string');
     case 'int': {
-      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+      const n =
+        typeof raw === 'number'
+          ? raw
+          : typeof raw === 'string' && /^-?\d+$/.test(raw.trim())
+            ? Number(raw)
+            : NaN;
       if (!Number.isSafeInteger(n)) throw bad('must be an integer');
       return n;
     }
@@ -152,12 +165,24 @@ export function parseDuration(raw: unknown): number | undefined {
 }
 
 export function renderHelp(command: string, summary: string, specs: SettingSpec[]): string {
-  const lines = [`Usage: lcs ${command} [--config file.yaml] [flags]`, '', summary, '', 'Flags (flag > environment > YAML file > default):'];
+  const lines = [
+    `Usage: lcs ${command} [--config file.yaml] [flags]`,
+    '',
+    summary,
+    '',
+    'Flags (flag > environment > YAML file > default):',
+  ];
   for (const s of specs) {
-    const dflt = s.default === undefined ? '' : ` (default ${Array.isArray(s.default) ? s.default.join(',') : s.default})`;
+    const dflt =
+      s.default === undefined
+        ? ''
+        : ` (default ${Array.isArray(s.default) ? s.default.join(',') : s.default})`;
     lines.push(`  ${flagOf(s.key)} <${s.type}>`);
     lines.push(`      ${s.description}${dflt}${s.env ? `  [env ${s.env}]` : ''}  [yaml ${s.key}]`);
   }
-  lines.push('  --config <file>', '      YAML file with any of the keys above, nested by dots  [env LCS_CONFIG]');
+  lines.push(
+    '  --config <file>',
+    '      YAML file with any of the keys above, nested by dots  [env LCS_CONFIG]',
+  );
   return lines.join('\n');
 }

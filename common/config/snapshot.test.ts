@@ -3,15 +3,20 @@ import assert from 'node:assert/strict';
 import { decodeSnapshot, emptySnapshot, sameCollections, type RawValue } from './snapshot.ts';
 
 const good = (topic: string) => JSON.stringify({ source: { files: { paths: ['/var/log/a.log'] } }, topic });
-const raw = (o: Record<string, string>, rev = 1) => new Map<string, RawValue>(Object.entries(o).map(([k, v]) => [k, { value: v, modRevision: rev }]));
+const raw = (o: Record<string, string>, rev = 1) =>
+  new Map<string, RawValue>(Object.entries(o).map(([k, v]) => [k, { value: v, modRevision: rev }]));
 
 test('valid entries, legacy entries and non-collect keys', () => {
-  const s = decodeSnapshot(emptySnapshot, raw({
-    '/lcs/v1/collect/adhoc/a': good('a'),
-    '/lcs/v1/collect/k8s/ns1/b': good('b'),
-    '/collect_log_conf': JSON.stringify([{ path: '/var/log/w.log', topic: 'w' }]),
-    '/lcs/v1/collect/elsewhere/x': good('x'),
-  }), 7);
+  const s = decodeSnapshot(
+    emptySnapshot,
+    raw({
+      '/lcs/v1/collect/adhoc/a': good('a'),
+      '/lcs/v1/collect/k8s/ns1/b': good('b'),
+      '/collect_log_conf': JSON.stringify([{ path: '/var/log/w.log', topic: 'w' }]),
+      '/lcs/v1/collect/elsewhere/x': good('x'),
+    }),
+    7,
+  );
   assert.equal(s.revision, 7);
   assert.deepEqual([...s.collections.keys()].sort(), ['adhoc/a', 'k8s/ns1/b', 'legacy/0']);
   assert.equal(s.collections.get('legacy/0')!.entry!.topic, 'w');
@@ -35,9 +40,24 @@ test('a broken value with no history runs nothing', () => {
 });
 
 test('an unreadable legacy value keeps every legacy collection', () => {
-  const first = decodeSnapshot(emptySnapshot, raw({ '/collect_log_conf': JSON.stringify([{ path: '/var/log/w.log', topic: 'w' }, { path: '/var/log/n.log', topic: 'n' }]) }), 1);
+  const first = decodeSnapshot(
+    emptySnapshot,
+    raw({
+      '/collect_log_conf': JSON.stringify([
+        { path: '/var/log/w.log', topic: 'w' },
+        { path: '/var/log/n.log', topic: 'n' },
+      ]),
+    }),
+    1,
+  );
   const broken = decodeSnapshot(first, raw({ '/collect_log_conf': '[{' }, 2), 2);
-  assert.deepEqual([...broken.collections.values()].map((c) => [c.name, c.entry?.topic, !!c.error]), [['legacy/0', 'w', true], ['legacy/1', 'n', true]]);
+  assert.deepEqual(
+    [...broken.collections.values()].map((c) => [c.name, c.entry?.topic, !!c.error]),
+    [
+      ['legacy/0', 'w', true],
+      ['legacy/1', 'n', true],
+    ],
+  );
 });
 
 test('sameCollections ignores revisions but not entries or errors', () => {

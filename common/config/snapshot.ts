@@ -46,10 +46,16 @@ export function decodeSnapshot(
       if (legacy.issues) {
         // The whole legacy value is unreadable: keep every legacy collection's last good entry.
         for (const [name] of prev.collections) {
-          if (name.startsWith('legacy/')) keepLastGood(name, key, modRevision, `${key}: ${formatIssues(legacy.issues)}`);
+          if (name.startsWith('legacy/'))
+            keepLastGood(name, key, modRevision, `${key}: ${formatIssues(legacy.issues)}`);
         }
         if (![...prev.collections.keys()].some((n) => n.startsWith('legacy/')))
-          out.set('legacy', { name: 'legacy', key, modRevision, error: `${key}: ${formatIssues(legacy.issues)}` });
+          out.set('legacy', {
+            name: 'legacy',
+            key,
+            modRevision,
+            error: `${key}: ${formatIssues(legacy.issues)}`,
+          });
         continue;
       }
       for (const item of legacy.items) {

@@ -12,7 +12,11 @@ export function etcdOptions(s: SettingValues, read: (p: string) => Buffer = read
     dialTimeout: 3000,
     // Reconnect within seconds after an etcd restart (the library defaults back off to 30 s).
     faultHandling: {
-      host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 1000, breaker: new ConsecutiveBreaker(3) }),
+      host: () =>
+        circuitBreaker(handleWhen(isRecoverableError), {
+          halfOpenAfter: 1000,
+          breaker: new ConsecutiveBreaker(3),
+        }),
       // etcd3 types this as IBackoff but calls .next() on it first, as cockatiel's factory wants.
       watchBackoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 2000 }) as never,
     },

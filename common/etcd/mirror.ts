@@ -140,7 +140,8 @@ export class EtcdMirror {
             for (const ev of res.events) {
               const k = ev.kv.key.toString();
               if (ev.type === 'Delete') this.state.delete(k);
-              else this.state.set(k, { value: ev.kv.value.toString(), modRevision: Number(ev.kv.mod_revision) });
+              else
+                this.state.set(k, { value: ev.kv.value.toString(), modRevision: Number(ev.kv.mod_revision) });
             }
             const rev = Number(res.header.revision);
             if (rev < this.revision) return end(`revision went backwards (${rev} < ${this.revision})`);

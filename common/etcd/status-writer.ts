@@ -51,7 +51,11 @@ export class StatusWriter {
         this.lastError = undefined;
       } catch (err) {
         // Logged once per outage, not once per interval.
-        if (!this.lastError) this.opts.logger.warn('status write failed; retrying every interval', { key: this.opts.key, error: describeError(err) });
+        if (!this.lastError)
+          this.opts.logger.warn('status write failed; retrying every interval', {
+            key: this.opts.key,
+            error: describeError(err),
+          });
         this.lastError = describeError(err);
         this.dropLease();
       }
@@ -64,7 +68,8 @@ export class StatusWriter {
       const ttl = Math.max(10, Math.ceil((this.opts.intervalMs * 3) / 1000));
       const lease = this.opts.etcd.lease(ttl, { autoKeepAlive: true });
       lease.on('lost', (err) => {
-        if (!this.lastError) this.opts.logger.warn('status lease lost; re-granting', { error: describeError(err) });
+        if (!this.lastError)
+          this.opts.logger.warn('status lease lost; re-granting', { error: describeError(err) });
         if (this.lease === lease) this.dropLease();
       });
       this.lease = lease;

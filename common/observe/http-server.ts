@@ -11,7 +11,11 @@ export interface Probe {
   ready(): { ok: boolean; reason?: string };
 }
 
-export async function startHttpServer(listen: string, registry: Registry, probe: Probe): Promise<{ server: Server; url: string }> {
+export async function startHttpServer(
+  listen: string,
+  registry: Registry,
+  probe: Probe,
+): Promise<{ server: Server; url: string }> {
   const i = listen.lastIndexOf(':');
   const host = listen.slice(0, i);
   const port = Number(listen.slice(i + 1));
@@ -22,7 +26,9 @@ export async function startHttpServer(listen: string, registry: Registry, probe:
       res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'unhealthy\n');
     } else if (path === '/readyz') {
       const r = probe.ready();
-      res.writeHead(r.ok ? 200 : 503, { 'content-type': 'text/plain' }).end(r.ok ? 'ok\n' : `not ready: ${r.reason ?? ''}\n`);
+      res
+        .writeHead(r.ok ? 200 : 503, { 'content-type': 'text/plain' })
+        .end(r.ok ? 'ok\n' : `not ready: ${r.reason ?? ''}\n`);
     } else if (path === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(registry.render());
     } else {
@@ -34,5 +40,8 @@ export async function startHttpServer(listen: string, registry: Registry, probe:
     server.listen(port, host, () => resolve());
   });
   const addr = server.address() as AddressInfo;
-  return { server, url: `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}` };
+  return {
+    server,
+    url: `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`,
+  };
 }

@@ -25,7 +25,12 @@ export function createLogger(opts: {
   const make = (base: Fields): Logger => {
     const emit = (level: Level, msg: string, fields?: Fields) => {
       if (ORDER[level] < min) return;
-      write(JSON.stringify({ time: new Date(now()).toISOString(), level, msg, ...base, ...fields }, errorReplacer));
+      write(
+        JSON.stringify(
+          { time: new Date(now()).toISOString(), level, msg, ...base, ...fields },
+          errorReplacer,
+        ),
+      );
     };
     return {
       debug: (m, f) => emit('debug', m, f),

@@ -13,7 +13,8 @@ const regexCheck = (v: string): string | undefined => {
   }
 };
 
-const labelKey = '^([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?/)?[a-zA-Z0-9]([-a-zA-Z0-9_.]{0,61}[a-zA-Z0-9])?$';
+const labelKey =
+  '^([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?/)?[a-zA-Z0-9]([-a-zA-Z0-9_.]{0,61}[a-zA-Z0-9])?$';
 
 export const labelSelectorSchema = object(
   {
@@ -32,10 +33,17 @@ export const labelSelectorSchema = object(
 );
 
 const globList = (description: string) =>
-  array(string({ minLength: 1, maxLength: 4096, description: 'An absolute path or glob (*, **, ?, [..], {a,b}).' }), {
-    description,
-    maxItems: 256,
-  });
+  array(
+    string({
+      minLength: 1,
+      maxLength: 4096,
+      description: 'An absolute path or glob (*, **, ?, [..], {a,b}).',
+    }),
+    {
+      description,
+      maxItems: 256,
+    },
+  );
 
 export const filesSourceSchema = object({
   paths: array(
@@ -76,7 +84,12 @@ export const sourceSchema = object(
 );
 
 export const multilineSchema = object({
-  start: string({ minLength: 1, maxLength: 1024, check: regexCheck, description: 'Regex that starts a new event.' }),
+  start: string({
+    minLength: 1,
+    maxLength: 1024,
+    check: regexCheck,
+    description: 'Regex that starts a new event.',
+  }),
   maxLines: optional(integer({ minimum: 1, maximum: 100000 }), 500),
   maxBytes: optional(integer({ minimum: 1024, maximum: 16 * 1024 * 1024 }), 1024 * 1024),
   flushTimeoutMs: optional(integer({ minimum: 10, maximum: 60000 }), 1000),
@@ -105,7 +118,10 @@ export const collectEntrySchema = object({
   nodes: optional(nodesSchema),
   parse: optional(parseSchema),
   fields: optional(
-    record(string({ maxLength: 4096 }), { keyPattern: '^[A-Za-z_][A-Za-z0-9_.-]{0,127}$', maxProperties: 64 }),
+    record(string({ maxLength: 4096 }), {
+      keyPattern: '^[A-Za-z_][A-Za-z0-9_.-]{0,127}$',
+      maxProperties: 64,
+    }),
   ),
   startAt: optional(string({ enum: ['end', 'beginning'] as const })),
   topic: string({

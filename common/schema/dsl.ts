@@ -75,7 +75,8 @@ export function string<const E extends readonly string[] = readonly string[]>(
       if (opts.minLength !== undefined && value.length < opts.minLength)
         issues.push({
           path,
-          message: opts.minLength === 1 ? 'must not be empty' : `must be at least ${opts.minLength} characters`,
+          message:
+            opts.minLength === 1 ? 'must not be empty' : `must be at least ${opts.minLength} characters`,
         });
       if (opts.maxLength !== undefined && value.length > opts.maxLength)
         issues.push({ path, message: `must be at most ${opts.maxLength} characters` });
@@ -99,7 +100,9 @@ export function string<const E extends readonly string[] = readonly string[]>(
   };
 }
 
-export function integer(opts: { description?: string; minimum?: number; maximum?: number } = {}): Schema<number> {
+export function integer(
+  opts: { description?: string; minimum?: number; maximum?: number } = {},
+): Schema<number> {
   return {
     optional: false,
     description: opts.description,
@@ -174,7 +177,8 @@ export function record<T>(
       if (opts.maxProperties !== undefined && entries.length > opts.maxProperties)
         issues.push({ path, message: `must have at most ${opts.maxProperties} keys` });
       for (const [k, v] of entries) {
-        if (keyRe && !keyRe.test(k)) issues.push({ path: at(path, k), message: `key does not match ${opts.keyPattern}` });
+        if (keyRe && !keyRe.test(k))
+          issues.push({ path: at(path, k), message: `key does not match ${opts.keyPattern}` });
         const parsed = value.parse(v, at(path, k), issues);
         if (parsed !== undefined) out[k] = parsed;
       }
@@ -206,7 +210,10 @@ export function object<P extends Shape>(
       const input = value as Record<string, unknown>;
       for (const key of Object.keys(input)) {
         if (!(key in props))
-          issues.push({ path: at(path, key), message: `unknown field (allowed: ${Object.keys(props).join(', ')})` });
+          issues.push({
+            path: at(path, key),
+            message: `unknown field (allowed: ${Object.keys(props).join(', ')})`,
+          });
       }
       const out: Record<string, unknown> = {};
       for (const [key, schema] of Object.entries(props)) {

@@ -29,7 +29,13 @@ export function decodeLegacyConfig(raw: string): { items: LegacyItem[]; issues?:
       const o = el as Record<string, unknown>;
       const unknown = Object.keys(o).filter((k) => k !== 'path' && k !== 'topic');
       if (unknown.length)
-        return { index, issues: unknown.map((k) => ({ path: `[${index}].${k}`, message: 'unknown field (allowed: path, topic)' })) };
+        return {
+          index,
+          issues: unknown.map((k) => ({
+            path: `[${index}].${k}`,
+            message: 'unknown field (allowed: path, topic)',
+          })),
+        };
       const parsed = parseCollectEntry({
         source: { files: { paths: [o.path] } },
         topic: o.topic,

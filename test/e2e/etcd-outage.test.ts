@@ -10,7 +10,14 @@ import { adhocEntryKey } from '../../common/keyspace.ts';
 import * as services from '../../deploy/local/services.ts';
 import { compact, resetKeys, testEtcd } from '../support/etcd.ts';
 import { count, deleteIndices } from '../support/elasticsearch.ts';
-import { appendLines, newPipeline, numbered, useEtcd, waitForTailer, waitForTransferTopic } from '../support/pipeline.ts';
+import {
+  appendLines,
+  newPipeline,
+  numbered,
+  useEtcd,
+  waitForTailer,
+  waitForTransferTopic,
+} from '../support/pipeline.ts';
 import { startProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -48,13 +55,21 @@ test('config survives an etcd restart', async () => {
   await services.stop('etcd');
   const during = numbered('during-restart', 0, 20);
   appendLines(file, during);
-  await waitFor('lines flow while etcd is down', async () => (await count(`a-${p.id}-*`)) === during.length, { timeoutMs: 15000 });
+  await waitFor('lines flow while etcd is down', async () => (await count(`a-${p.id}-*`)) === during.length, {
+    timeoutMs: 15000,
+  });
   await services.start('etcd');
 
   const afterLines = numbered('after-restart', 0, 20);
   appendLines(file, afterLines);
-  await waitFor('lines flow after the restart', async () => (await count(`a-${p.id}-*`)) === during.length + afterLines.length, { timeoutMs: 15000 });
-  await waitFor('agent status back in etcd', async () => (await p.agentStatus())?.etcd.connected === true, { timeoutMs: 15000 });
+  await waitFor(
+    'lines flow after the restart',
+    async () => (await count(`a-${p.id}-*`)) === during.length + afterLines.length,
+    { timeoutMs: 15000 },
+  );
+  await waitFor('agent status back in etcd', async () => (await p.agentStatus())?.etcd.connected === true, {
+    timeoutMs: 15000,
+  });
 });
 
 test('a change made while cut off, with history compacted, is picked up on reconnect', async () => {
@@ -62,7 +77,9 @@ test('a change made while cut off, with history compacted, is picked up on recon
   writeFileSync(b, '');
   const topicB = `b-${p.id}`;
   proxy.cut();
-  await etcd.put(adhocEntryKey('a')).value(JSON.stringify({ source: { files: { paths: [b] } }, topic: topicB }));
+  await etcd
+    .put(adhocEntryKey('a'))
+    .value(JSON.stringify({ source: { files: { paths: [b] } }, topic: topicB }));
   for (let i = 0; i < 5; i++) await etcd.put('/lcs/v1/scratch').value(String(i));
   await compact(etcd);
   proxy.restore();
@@ -71,6 +88,10 @@ test('a change made while cut off, with history compacted, is picked up on recon
   await waitForTransferTopic(etcd, topicB, 30000);
   const lines = numbered('b', 0, 25);
   appendLines(b, lines);
-  await waitFor('lines of the changed entry indexed', async () => (await count(`b-${p.id}-*`)) === lines.length, { timeoutMs: 15000 });
+  await waitFor(
+    'lines of the changed entry indexed',
+    async () => (await count(`b-${p.id}-*`)) === lines.length,
+    { timeoutMs: 15000 },
+  );
   assert.match(p.agent!.logs(), /etcd watch ended; re-listing|etcd list failed/);
 });

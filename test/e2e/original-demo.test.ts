@@ -10,7 +10,14 @@ import { LEGACY_KEY, adhocEntryKey } from '../../common/keyspace.ts';
 import { resetKeys, testEtcd } from '../support/etcd.ts';
 import { allDocs, count, deleteIndices } from '../support/elasticsearch.ts';
 import { endOffsetSum, testKafka } from '../support/kafka.ts';
-import { appendLines, newPipeline, numbered, useEtcd, waitForTailer, waitForTransferTopic } from '../support/pipeline.ts';
+import {
+  appendLines,
+  newPipeline,
+  numbered,
+  useEtcd,
+  waitForTailer,
+  waitForTransferTopic,
+} from '../support/pipeline.ts';
 import { waitFor } from '../support/wait.ts';
 
 const etcd = testEtcd();
@@ -32,9 +39,17 @@ after(async () => {
 });
 
 async function expectSearchable(pattern: string, lines: string[], timeoutMs = 5000): Promise<void> {
-  await waitFor(`${lines.length} lines searchable in ${pattern}`, async () => (await count(pattern)) >= lines.length || undefined, { timeoutMs, intervalMs: 100 });
+  await waitFor(
+    `${lines.length} lines searchable in ${pattern}`,
+    async () => (await count(pattern)) >= lines.length || undefined,
+    { timeoutMs, intervalMs: 100 },
+  );
   const docs = await allDocs<{ message: string; event: { id: string }; host: { name: string } }>(pattern);
-  assert.deepEqual(docs.map((d) => d.message).sort(), [...lines].sort(), `exactly the written lines in ${pattern}`);
+  assert.deepEqual(
+    docs.map((d) => d.message).sort(),
+    [...lines].sort(),
+    `exactly the written lines in ${pattern}`,
+  );
   assert.equal(new Set(docs.map((d) => d.event.id)).size, docs.length, 'every event id once');
   assert.ok(docs.every((d) => d.host.name === p.node));
 }
@@ -57,7 +72,10 @@ test('legacy /collect_log_conf: web.log to web, then switched to net.log / net',
 
   await etcd.put(LEGACY_KEY).value(JSON.stringify([{ path: net, topic: netTopic }]));
   await waitForTailer(p, 'legacy/0', net);
-  await waitFor('web.log no longer tailed', async () => !(await p.agentStatus())?.tailers.some((t) => t.file === web));
+  await waitFor(
+    'web.log no longer tailed',
+    async () => !(await p.agentStatus())?.tailers.some((t) => t.file === web),
+  );
   await waitForTransferTopic(etcd, netTopic);
   assert.equal(p.agent!.proc.exitCode, null, 'the agent was not restarted');
 
@@ -79,19 +97,35 @@ test('ad-hoc entry /lcs/v1/collect/adhoc/...: collected, changed, removed', asyn
   const key = adhocEntryKey(`app-${p.id}`);
   const name = `adhoc/app-${p.id}`;
   const topic = `app-${p.id}`;
-  await etcd.put(key).value(JSON.stringify({ source: { files: { paths: [join(p.dir, 'app*.log')] } }, topic, fields: { team: 'payments' } }));
+  await etcd
+    .put(key)
+    .value(
+      JSON.stringify({
+        source: { files: { paths: [join(p.dir, 'app*.log')] } },
+        topic,
+        fields: { team: 'payments' },
+      }),
+    );
   await waitForTailer(p, name, app);
   await waitForTransferTopic(etcd, topic);
   const lines = numbered('app', 0, 40);
   appendLines(app, lines);
   await expectSearchable(`app-${p.id}-*`, lines);
   const docs = await allDocs<{ fields: { team: string }; collection: { name: string } }>(`app-${p.id}-*`);
-  assert.ok(docs.every((d) => d.fields.team === 'payments' && d.collection.name === name), 'static fields and collection name on every event');
+  assert.ok(
+    docs.every((d) => d.fields.team === 'payments' && d.collection.name === name),
+    'static fields and collection name on every event',
+  );
 
   // Change the entry to another file and index: only that collection's tailers restart.
-  await etcd.put(key).value(JSON.stringify({ source: { files: { paths: [other] } }, topic, index: `other-${p.id}` }));
+  await etcd
+    .put(key)
+    .value(JSON.stringify({ source: { files: { paths: [other] } }, topic, index: `other-${p.id}` }));
   await waitForTailer(p, name, other);
-  await waitFor('app.log no longer tailed', async () => !(await p.agentStatus())?.tailers.some((t) => t.file === app));
+  await waitFor(
+    'app.log no longer tailed',
+    async () => !(await p.agentStatus())?.tailers.some((t) => t.file === app),
+  );
   const more = numbered('other', 0, 25);
   appendLines(other, more);
   await expectSearchable(`other-${p.id}-*`, more);
@@ -104,6 +138,10 @@ test('ad-hoc entry /lcs/v1/collect/adhoc/...: collected, changed, removed', asyn
   const net = join(p.dir, 'net.log');
   const marker = numbered('marker', 0, 1);
   appendLines(net, marker);
-  await waitFor('marker indexed', async () => (await count(`net-${p.id}-*`, { match_phrase: { message: marker[0] } })) === 1, { timeoutMs: 10000 });
+  await waitFor(
+    'marker indexed',
+    async () => (await count(`net-${p.id}-*`, { match_phrase: { message: marker[0] } })) === 1,
+    { timeoutMs: 10000 },
+  );
   assert.equal(await endOffsetSum(kafka, topic), before, 'no record produced for the removed entry');
 });

@@ -2,6 +2,7 @@
 
 export const esUrl = (): string => process.env.LCS_ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Elasticsearch answers vary per API
 async function es(method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(esUrl() + path, {
     method,
@@ -9,13 +10,18 @@ async function es(method: string, path: string, body?: unknown): Promise<any> {
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
-  if (!res.ok && res.status !== 404) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 500)}`);
+  if (!res.ok && res.status !== 404)
+    throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 500)}`);
   return text ? JSON.parse(text) : {};
 }
 
 /** Documents visible to search in indices matching `pattern` (no forced refresh). */
 export async function count(pattern: string, query?: unknown): Promise<number> {
-  const r = await es('POST', `/${pattern}/_count?ignore_unavailable=true&allow_no_indices=true`, query ? { query } : undefined);
+  const r = await es(
+    'POST',
+    `/${pattern}/_count?ignore_unavailable=true&allow_no_indices=true`,
+    query ? { query } : undefined,
+  );
   return r.count ?? 0;
 }
 
@@ -26,7 +32,10 @@ export async function refresh(pattern: string): Promise<void> {
 /** All documents' sources (up to `size`), after a refresh. */
 export async function allDocs<T = Record<string, unknown>>(pattern: string, size = 10000): Promise<T[]> {
   await refresh(pattern);
-  const r = await es('POST', `/${pattern}/_search?ignore_unavailable=true&allow_no_indices=true`, { size, query: { match_all: {} } });
+  const r = await es('POST', `/${pattern}/_search?ignore_unavailable=true&allow_no_indices=true`, {
+    size,
+    query: { match_all: {} },
+  });
   return (r.hits?.hits ?? []).map((h: { _source: T }) => h._source);
 }
 

@@ -23,7 +23,12 @@ export async function endOffsetSum(kafka: Kafka, topic: string): Promise<number>
 }
 
 /** Reads every record of a topic from the beginning until `expected` have arrived or time runs out. */
-export async function readTopic(kafka: Kafka, topic: string, expected: number, timeoutMs = 30000): Promise<{ key: string; value: string }[]> {
+export async function readTopic(
+  kafka: Kafka,
+  topic: string,
+  expected: number,
+  timeoutMs = 30000,
+): Promise<{ key: string; value: string }[]> {
   const consumer = kafka.consumer({ groupId: `lcs-test-${topic}-${Date.now()}-${Math.random()}` });
   const out: { key: string; value: string }[] = [];
   await consumer.connect();

@@ -17,13 +17,27 @@ export interface LcsProcess {
   kill9(): Promise<void>;
 }
 
-export function startLcs(component: string, args: string[], opts: { env?: Record<string, string>; logDir: string; name?: string }): LcsProcess {
+export function startLcs(
+  component: string,
+  args: string[],
+  opts: { env?: Record<string, string>; logDir: string; name?: string },
+): LcsProcess {
   const logFile = join(opts.logDir, `${opts.name ?? component}-${Date.now()}.log`);
   const out = createWriteStream(logFile);
-  const proc = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', '--disable-warning=TimeoutNegativeWarning', join(repoRoot, 'common/cli/main.ts'), component, ...args], {
-    env: { ...process.env, LCS_LOG_LEVEL: 'info', ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [
+      '--disable-warning=ExperimentalWarning',
+      '--disable-warning=TimeoutNegativeWarning',
+      join(repoRoot, 'common/cli/main.ts'),
+      component,
+      ...args,
+    ],
+    {
+      env: { ...process.env, LCS_LOG_LEVEL: 'info', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   proc.stdout!.pipe(out, { end: false });
   proc.stderr!.pipe(out, { end: false });
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));

@@ -55,10 +55,17 @@ export function newPipeline(prefix: string, env: Record<string, string> = {}): P
       return p.agent;
     },
     startTransfer(extraArgs = [], extraEnv = {}) {
-      p.transfer = startLcs('transfer', extraArgs, { env: { ...baseEnv, ...extraEnv }, logDir, name: 'transfer' });
+      p.transfer = startLcs('transfer', extraArgs, {
+        env: { ...baseEnv, ...extraEnv },
+        logDir,
+        name: 'transfer',
+      });
       return p.transfer;
     },
-    agentStatus: () => (p.etcdForStatus ? getJson<AgentStatus>(p.etcdForStatus, agentStatusKey(node)) : Promise.resolve(undefined)),
+    agentStatus: () =>
+      p.etcdForStatus
+        ? getJson<AgentStatus>(p.etcdForStatus, agentStatusKey(node))
+        : Promise.resolve(undefined),
     async stop() {
       await Promise.all([p.agent?.stop(), p.transfer?.stop()]);
     },
@@ -74,13 +81,22 @@ export function appendLines(file: string, lines: string[]): void {
   appendFileSync(file, lines.map((l) => l + '\n').join(''));
 }
 
-export const numbered = (tag: string, from: number, n: number): string[] => Array.from({ length: n }, (_, i) => `${tag} line ${from + i}`);
+export const numbered = (tag: string, from: number, n: number): string[] =>
+  Array.from({ length: n }, (_, i) => `${tag} line ${from + i}`);
 
 /** Waits until the agent reports a tailer on `file` (state reading) for `collection`. */
-export async function waitForTailer(p: Pipeline, collection: string, file: string, timeoutMs = 15000): Promise<void> {
+export async function waitForTailer(
+  p: Pipeline,
+  collection: string,
+  file: string,
+  timeoutMs = 15000,
+): Promise<void> {
   await waitFor(
     `agent tailing ${file} for ${collection}`,
-    async () => (await p.agentStatus())?.tailers.some((t) => t.collection === collection && t.file === file && t.state === 'reading'),
+    async () =>
+      (await p.agentStatus())?.tailers.some(
+        (t) => t.collection === collection && t.file === file && t.state === 'reading',
+      ),
     { timeoutMs },
   );
 }
