@@ -2,11 +2,13 @@
 
 import { agentCommand } from '../../agent/main.ts';
 import { transferCommand } from '../../transfer/main.ts';
+import { operatorCommand } from '../../operator/main.ts';
 import { runComponent, type ComponentCommand } from './component.ts';
 
 const commands: Record<string, ComponentCommand> = {
   agent: agentCommand,
   transfer: transferCommand,
+  operator: operatorCommand,
 };
 
 function usage(): string {
