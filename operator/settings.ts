@@ -17,7 +17,7 @@ export function defaultNamespace(exists = existsSync, read = (p: string) => read
 
 export const operatorSettings: SettingSpec[] = [
   ...etcdSettings,
-  ...processSettings.filter((s) => s.key !== 'status.interval'),
+  ...processSettings.filter((s) => s.key !== 'status.interval' && s.key !== 'node.name'),
   { key: 'kube.config', type: 'string', env: 'LCS_KUBECONFIG', default: '', description: 'kubeconfig file; empty: in-cluster service account when in a pod, else $KUBECONFIG or ~/.kube/config' },
   { key: 'operator.namespace', type: 'string', env: 'LCS_OPERATOR_NAMESPACE', default: defaultNamespace(), description: "the operator's own namespace (trusted for files sources unless operator.trustedNamespaces says otherwise)", check: dns1123 },
   { key: 'operator.watchNamespace', type: 'string', env: 'LCS_OPERATOR_WATCH_NAMESPACE', default: '', description: 'reconcile only this namespace (empty: all namespaces, which needs cluster-wide RBAC)', check: dns1123 },

@@ -16,6 +16,8 @@ export interface LoggedRequest {
   contentType: string | undefined;
   status: number;
   watch: boolean;
+  /** A watch answered with the 410 Expired ERROR event. */
+  expired?: boolean;
 }
 
 interface Fault {
@@ -124,6 +126,10 @@ export class KubeApiDouble {
     this.faults.push({ method: opts.method, pathIncludes: opts.pathIncludes, status: opts.status ?? 500, remaining: opts.count ?? 1 });
   }
 
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
   /** Successful writes to a /status subresource (optionally of one object). */
   statusWrites(name?: string): LoggedRequest[] {
     return this.requests.filter(
@@ -212,6 +218,7 @@ export class KubeApiDouble {
     const backlog = this.store.since(plural, namespace, q.get('resourceVersion') ?? undefined);
     if (backlog === 'expired') {
       // The real API server answers 200 and sends the 410 as an ERROR event, then closes.
+      entry.expired = true;
       line('ERROR', statusBody(410, 'Expired', `too old resource version: ${q.get('resourceVersion')} (${this.store.resourceVersion})`));
       res.end();
       return;
