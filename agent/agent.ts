@@ -14,6 +14,7 @@ import { CollectionRunner } from './collection.ts';
 import { planCollections, type PlannedCollection } from './plan.ts';
 import { KafkaSink, type RecordProducer } from './sink.ts';
 import { renderAgentStatus, RateTracker, type AgentStatus } from './status.ts';
+import { LossLedger } from './loss-ledger.ts';
 
 export interface AgentConfig {
   node: string;
@@ -26,6 +27,7 @@ export interface AgentConfig {
   maxLineBytes: number;
   readChunkBytes: number;
   pollMs: number;
+  pollMaxMs: number;
   drainIdleMs: number;
   rescanMs: number;
   maxFilesPerCollection: number;
@@ -61,6 +63,7 @@ export class Agent {
   private applying: Promise<void> = Promise.resolve();
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly rates = new RateTracker();
+  readonly ledger = new LossLedger();
   private readonly startedAt: number;
   etcdConnected = false;
   etcdError: string | undefined;
@@ -93,6 +96,9 @@ export class Agent {
       batchBytes: config.batchBytes,
       lingerMs: config.lingerMs,
       onSent: (n) => this.metrics.sent.inc({ stage: 'kafka' }, n),
+      // The checkpoint is on disk before the next batch goes out, so a crash resends at most
+      // the batch that was in flight.
+      afterAck: () => this.checkpoints.flush(),
       onError: () => this.metrics.errors.inc({ stage: 'kafka' }),
     });
     this.watcher = new CollectWatcher({
@@ -181,13 +187,29 @@ export class Agent {
         maxLineBytes: c.maxLineBytes,
         readChunkBytes: c.readChunkBytes,
         pollMs: c.pollMs,
+        pollMaxMs: c.pollMaxMs,
         drainIdleMs: c.drainIdleMs,
         now: this.now,
         onEvents: (n) => {
           this.metrics.received.inc({ collection: p.name }, n);
           this.rates.add(p.name, n, this.now());
         },
-        onLoss: (bytes, reason) => this.metrics.lossBytes.inc({ collection: p.name, reason }, bytes),
+        onLoss: (bytes, reason, path) => {
+          this.metrics.lossBytes.inc({ collection: p.name, reason }, bytes);
+          this.ledger.add({
+            collection: p.name,
+            path,
+            bytes,
+            reason,
+            at: new Date(this.now()).toISOString(),
+          });
+          this.deps.logger.warn('data lost before it could be read', {
+            collection: p.name,
+            path,
+            bytes,
+            reason,
+          });
+        },
       },
     });
   }
@@ -203,6 +225,7 @@ export class Agent {
       running: [...this.running.values()],
       rejected: this.rejected,
       rates: this.rates,
+      ledger: this.ledger,
     });
   }
 

@@ -13,6 +13,8 @@ export interface Checkpoint {
   path: string;
   id: FileIdentity;
   offset: number;
+  /** The file's size when last seen: what was unread if it vanishes is size - offset. */
+  size?: number;
   updatedAt: number;
   /** The file is gone (deleted or rotated out) and was read to its end. */
   finished?: boolean;

@@ -2,14 +2,13 @@
 // keeps one tailer per file identity (device + inode, so a renamed file is not read twice),
 // and refuses files outside the allowed roots.
 
-import { glob, stat } from 'node:fs/promises';
-import { matchesGlob } from 'node:path';
+import { glob, readdir, stat } from 'node:fs/promises';
+import { dirname, join, matchesGlob } from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
 import type { Logger } from '../common/observe/logger.ts';
 import type { CollectEntry } from '../common/schema/collect-entry.ts';
 import { describeError } from '../common/errors.ts';
 import { globAllowed, globBase, realFileAllowed } from './allow.ts';
-import { makeParser } from './parse.ts';
 import { Tailer, type TailerOptions } from './tailer.ts';
 
 export type TailerDefaults = Pick<
@@ -20,6 +19,7 @@ export type TailerDefaults = Pick<
   | 'maxLineBytes'
   | 'readChunkBytes'
   | 'pollMs'
+  | 'pollMaxMs'
   | 'drainIdleMs'
   | 'now'
   | 'onEvents'
@@ -68,6 +68,7 @@ export class CollectionRunner {
       } else this.globs.push(g);
     }
     if (!this.globs.length) return;
+    await this.resumeRotated();
     await this.scan(true);
     const bases = [...new Set(this.globs.map(globBase))];
     this.watcher = chokidar.watch(bases, {
@@ -90,6 +91,47 @@ export class CollectionRunner {
       this.rescanTimer = setTimeout(tick, this.opts.rescanMs);
     };
     this.rescanTimer = setTimeout(tick, this.opts.rescanMs);
+  }
+
+  /**
+   * Files this collection was reading when the agent stopped may have been rotated away since.
+   * A rotated file still in its folder (same device and inode, same first bytes) is read to its
+   * end; one that is gone is counted in the loss ledger with the bytes it had unread.
+   */
+  private async resumeRotated(): Promise<void> {
+    const cps = this.opts.tailer.checkpoints;
+    for (const cp of cps.all()) {
+      if (cp.collection !== this.opts.name) continue;
+      const now = await stat(cp.path).catch(() => undefined);
+      if (now && now.dev === cp.id.dev && now.ino === cp.id.ino) continue; // still there: scan handles it
+      if (cp.finished) {
+        cps.delete(cp.collection, cp.id.dev, cp.id.ino);
+        continue;
+      }
+      const moved = await this.findByInode(dirname(cp.path), cp.id.dev, cp.id.ino);
+      if (moved) {
+        this.opts.logger.info('resuming a file rotated while the agent was stopped', {
+          collection: this.opts.name,
+          was: cp.path,
+          now: moved,
+        });
+        await this.startTailer(moved, 'beginning', true);
+      } else {
+        const lost = Math.max(0, (cp.size ?? cp.offset) - cp.offset);
+        if (lost > 0) this.opts.tailer.onLoss?.(lost, 'rotated-away-while-stopped', cp.path);
+        cps.delete(cp.collection, cp.id.dev, cp.id.ino);
+      }
+    }
+  }
+
+  private async findByInode(dir: string, dev: number, ino: number): Promise<string | undefined> {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const n of names) {
+      const p = join(dir, n);
+      const st = await stat(p).catch(() => undefined);
+      if (st?.isFile() && st.dev === dev && st.ino === ino) return p;
+    }
+    return undefined;
   }
 
   private enqueue(fn: () => Promise<void>): void {
@@ -132,6 +174,10 @@ export class CollectionRunner {
       );
       return;
     }
+    await this.startTailer(path, initial ? (this.opts.entry.startAt ?? 'end') : 'beginning', false);
+  }
+
+  private async startTailer(path: string, startAt: 'end' | 'beginning', drainOnly: boolean): Promise<void> {
     const allowed = await realFileAllowed(path, this.opts.roots);
     if (!allowed.ok) {
       if (!this.errors.has(path))
@@ -146,8 +192,9 @@ export class CollectionRunner {
       collection: this.opts.name,
       topic: entry.topic,
       ...(entry.fields ? { fields: entry.fields } : {}),
-      startAt: initial ? (entry.startAt ?? 'end') : 'beginning',
-      parser: makeParser(entry.parse?.format ?? 'raw'),
+      startAt,
+      drainOnly,
+      ...(entry.parse ? { parse: entry.parse } : {}),
       logger: this.opts.logger.child({ collection: this.opts.name, path }),
     });
     try {

@@ -30,6 +30,7 @@ export const agentCommand: ComponentCommand = {
         maxLineBytes: Number(s['agent.maxLineBytes']),
         readChunkBytes: Number(s['agent.readChunkBytes']),
         pollMs: Number(s['agent.poll']),
+        pollMaxMs: Number(s['agent.pollMax']),
         drainIdleMs: Number(s['agent.drainIdle']),
         rescanMs: Number(s['agent.rescan']),
         maxFilesPerCollection: Number(s['agent.maxFilesPerCollection']),

@@ -78,6 +78,12 @@ export const agentSettings: SettingSpec[] = [
     description: 'how often an idle file is checked for growth, truncation and rotation',
   },
   {
+    key: 'agent.pollMax',
+    type: 'duration',
+    default: 2000,
+    description: 'idle polling backs off up to this; file events wake a tailer at once',
+  },
+  {
     key: 'agent.drainIdle',
     type: 'duration',
     default: 5000,

@@ -37,6 +37,8 @@ export interface SinkOptions {
   retryMinMs?: number;
   retryMaxMs?: number;
   onSent?: (records: number, bytes: number) => void;
+  /** Awaited after a batch's acks are delivered, before the next batch is sent. */
+  afterAck?: () => Promise<void>;
   onError?: (err: unknown) => void;
 }
 
@@ -141,6 +143,7 @@ export class KafkaSink extends EventEmitter {
       }
       for (const p of batch) p.onAck();
       this.opts.onSent?.(batch.length, size);
+      await this.opts.afterAck?.();
       if (!this.full) this.emit('room');
     }
   }

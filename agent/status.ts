@@ -4,6 +4,7 @@
 import type { CollectionRunner } from './collection.ts';
 import type { PlannedCollection } from './plan.ts';
 import type { KafkaSink } from './sink.ts';
+import type { LossLedger, LossRecord } from './loss-ledger.ts';
 
 export interface TailerStatus {
   collection: string;
@@ -22,6 +23,7 @@ export interface CollectionStatus {
   files: number;
   eventsPerSec: number;
   errors: string[];
+  lostBytes?: number;
 }
 
 export interface AgentStatus {
@@ -35,6 +37,8 @@ export interface AgentStatus {
   collections: Record<string, CollectionStatus>;
   rejected: Record<string, string>;
   tailers: TailerStatus[];
+  /** Recent losses (rotated away, deleted or truncated before read). */
+  loss?: LossRecord[];
 }
 
 /** Events per second per collection over a sliding window of recent seconds. */
@@ -67,6 +71,7 @@ export function renderAgentStatus(input: {
   running: { plan: PlannedCollection; runner: CollectionRunner }[];
   rejected: Map<string, string>;
   rates: RateTracker;
+  ledger: LossLedger;
 }): AgentStatus {
   const collections: Record<string, CollectionStatus> = {};
   const tailers: TailerStatus[] = [];
@@ -92,6 +97,7 @@ export function renderAgentStatus(input: {
       files: runner.tailers.size,
       eventsPerSec: input.rates.rate(plan.name, input.now),
       errors,
+      lostBytes: input.ledger.total(plan.name),
     };
   }
   return {
@@ -109,5 +115,6 @@ export function renderAgentStatus(input: {
     collections,
     rejected: Object.fromEntries(input.rejected),
     tailers,
+    loss: input.ledger.list(),
   };
 }

@@ -2,15 +2,17 @@
 // handle, so a file renamed or deleted under it is still read to the end; once its path no
 // longer leads to it and it has been idle for `drainIdleMs`, it finishes and closes the handle
 // (freeing a deleted file's disk space). A file that shrinks was truncated (copytruncate):
-// reading restarts at 0 under a new identity generation.
+// reading restarts at 0 under a new identity generation, and the bytes written since the last
+// read that the truncation destroyed are counted in the loss ledger.
 
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { Logger } from '../common/observe/logger.ts';
+import type { ParseConfig } from '../common/schema/collect-entry.ts';
 import { describeError } from '../common/errors.ts';
+import { Assembler, type AssembledEvent } from './assembler.ts';
 import { buildEvent, recordKey, type EventSource } from './event.ts';
 import { identify, identityString, matches, type FileIdentity } from './identity.ts';
-import { LineSplitter, type Line } from './lines.ts';
-import type { LineParser } from './parse.ts';
+import { LineSplitter } from './lines.ts';
 import type { CheckpointStore } from './checkpoints.ts';
 import type { KafkaSink } from './sink.ts';
 
@@ -23,17 +25,21 @@ export interface TailerOptions {
   kubernetes?: EventSource['kubernetes'];
   /** Where to start when there is no checkpoint. */
   startAt: 'end' | 'beginning';
+  /** Read to the end and finish (a file found rotated away at start-up). */
+  drainOnly?: boolean;
+  parse?: ParseConfig;
   sink: KafkaSink;
   checkpoints: CheckpointStore;
-  parser: LineParser;
   logger: Logger;
   maxLineBytes: number;
   readChunkBytes: number;
+  /** Idle polling starts at pollMs and backs off to pollMaxMs; a file event resets it. */
   pollMs: number;
+  pollMaxMs: number;
   drainIdleMs: number;
   now: () => number;
   onEvents?: (count: number, bytes: number) => void;
-  onLoss?: (bytes: number, reason: string) => void;
+  onLoss?: (bytes: number, reason: string, path: string) => void;
 }
 
 export type TailerState = 'opening' | 'reading' | 'draining' | 'finished' | 'failed';
@@ -46,12 +52,14 @@ export class Tailer {
   id: FileIdentity | undefined;
   /** Next byte to read. */
   readPos = 0;
-  /** End of the last line Kafka acknowledged: the checkpoint. */
+  /** End of the last event Kafka acknowledged: the checkpoint. */
   ackedPos = 0;
   size = 0;
   lastError: string | undefined;
+  lostBytes = 0;
   private fh: FileHandle | undefined;
   private splitter!: LineSplitter;
+  private assembler!: Assembler;
   private wakeUp: (() => void) | undefined;
   private stopped = false;
   private loop: Promise<void> | undefined;
@@ -80,9 +88,13 @@ export class Tailer {
       this.id = cp.id;
       this.readPos = cp.offset;
       if (cp.offset > st.size) {
+        const lost = Math.max(0, (cp.size ?? cp.offset) - cp.offset);
         opts.logger.warn('file shrank while the agent was away: truncated, reading from 0', {
           path: opts.path,
+          checkpoint: cp.offset,
+          size: st.size,
         });
+        this.recordLoss(lost, 'truncated-while-stopped');
         this.id = await identify(this.fh, st.dev, st.ino, st.size, cp.id.gen + 1);
         this.readPos = 0;
       }
@@ -91,9 +103,14 @@ export class Tailer {
       if (st.size > 0) this.id = await identify(this.fh, st.dev, st.ino, st.size);
     }
     this.ackedPos = this.readPos;
-    this.splitter = new LineSplitter(this.readPos, opts.maxLineBytes);
+    this.resetReader(this.readPos);
     this.saveCheckpoint();
-    this.state = 'reading';
+    this.state = opts.drainOnly ? 'draining' : 'reading';
+  }
+
+  private resetReader(at: number): void {
+    this.splitter = new LineSplitter(at, this.opts.maxLineBytes);
+    this.assembler = new Assembler(this.opts.parse, this.opts.maxLineBytes);
   }
 
   start(): void {
@@ -106,13 +123,17 @@ export class Tailer {
 
   /** Something changed on disk: read now instead of at the next poll. */
   poke(): void {
+    this.pollDelay = this.opts.pollMs;
     this.wakeUp?.();
   }
+
+  private pollDelay = 0;
 
   private async run(): Promise<void> {
     const { opts } = this;
     const buf = Buffer.allocUnsafe(opts.readChunkBytes);
     this.idleSince = opts.now();
+    this.pollDelay = opts.pollMs;
     while (!this.stopped) {
       if (opts.sink.full) {
         await Promise.race([opts.sink.waitForRoom(), this.stopping]);
@@ -125,12 +146,21 @@ export class Tailer {
           this.id = await identify(this.fh!, this.dev, this.ino, st.size);
         }
         this.readPos += bytesRead;
-        this.emit(this.splitter.push(Buffer.from(buf.subarray(0, bytesRead))));
-        this.idleSince = opts.now();
+        this.size = Math.max(this.size, this.readPos);
+        const now = opts.now();
+        this.emit(this.assembler.push(this.splitter.push(Buffer.from(buf.subarray(0, bytesRead))), now));
+        this.idleSince = now;
+        this.pollDelay = opts.pollMs;
         continue;
       }
+      this.emit(this.assembler.flush(opts.now()));
       if (await this.checkFile()) break;
-      await this.sleep(opts.pollMs);
+      await this.sleep(
+        this.assembler.heldSince === undefined
+          ? this.pollDelay
+          : Math.min(this.pollDelay, this.assembler.flushTimeoutMs),
+      );
+      this.pollDelay = Math.min(opts.pollMaxMs, this.pollDelay * 2);
     }
   }
 
@@ -138,25 +168,29 @@ export class Tailer {
   private async checkFile(): Promise<boolean> {
     const { opts } = this;
     const fst = await this.fh!.stat();
-    this.size = fst.size;
     if (fst.size < this.readPos) {
-      const lost = Math.max(0, this.readPos - this.ackedPos);
+      // Bytes written after our last read and before the truncation are gone for good.
+      const lost = Math.max(0, this.size - this.readPos);
       opts.logger.warn('file truncated (copytruncate?): reading from 0 under a new identity', {
         path: opts.path,
-        was: this.readPos,
-        now: fst.size,
+        readTo: this.readPos,
+        sizeNow: fst.size,
+        lostBytes: lost,
       });
-      if (lost > 0) opts.onLoss?.(0, 'truncated');
+      this.recordLoss(lost, 'truncated');
+      const gen = (this.id?.gen ?? 0) + 1;
       this.id =
         fst.size > 0
-          ? await identify(this.fh!, this.dev, this.ino, fst.size, (this.id?.gen ?? 0) + 1)
-          : this.id && { ...this.id, gen: this.id.gen + 1 };
+          ? await identify(this.fh!, this.dev, this.ino, fst.size, gen)
+          : this.id && { ...this.id, gen };
       this.readPos = 0;
       this.ackedPos = 0;
-      this.splitter = new LineSplitter(0, opts.maxLineBytes);
+      this.size = fst.size;
+      this.resetReader(0);
       this.saveCheckpoint();
       return false;
     }
+    this.size = fst.size;
     if (this.state === 'reading') {
       const moved = await stat(opts.path).then(
         (pst) => pst.ino !== this.ino || pst.dev !== this.dev,
@@ -165,22 +199,34 @@ export class Tailer {
       if (moved) {
         this.state = 'draining';
         this.idleSince = opts.now();
+        this.pollDelay = opts.pollMs;
         opts.logger.info('file rotated or deleted: reading the old file to its end', { path: opts.path });
       }
     }
     if (this.state === 'draining' && opts.now() - this.idleSince >= opts.drainIdleMs) {
+      // The file is done: its unfinished last line and any held event are complete now.
       const partial = this.splitter.flushPartial();
-      if (partial) this.emit([partial]);
+      this.emit([
+        ...this.assembler.push(partial ? [partial] : [], opts.now()),
+        ...this.assembler.flush(opts.now(), true),
+      ]);
       this.state = 'finished';
+      this.saveCheckpoint();
       await this.closeHandle();
       return true;
     }
     return false;
   }
 
-  private emit(lines: Line[]): void {
+  private recordLoss(bytes: number, reason: string): void {
+    if (bytes <= 0) return;
+    this.lostBytes += bytes;
+    this.opts.onLoss?.(bytes, reason, this.opts.path);
+  }
+
+  private emit(events: AssembledEvent[]): void {
     const { opts } = this;
-    if (!lines.length) return;
+    if (!events.length) return;
     const src: EventSource = {
       node: opts.node,
       collection: opts.collection,
@@ -192,24 +238,22 @@ export class Tailer {
     const key = recordKey(opts.node, src.fileId);
     const readAt = new Date(opts.now()).toISOString();
     let bytes = 0;
-    for (const line of lines) {
-      const text = line.bytes.toString('utf8');
-      const invalidUtf8 = text.includes('\uFFFD') && !line.bytes.includes(Buffer.from('\uFFFD'));
-      const parsed = opts.parser(text);
-      const ev = buildEvent(src, line.offset, parsed.message, parsed.timestamp ?? readAt, parsed.fields, {
-        truncated: line.truncated,
-        invalidUtf8,
-        originalBytes: line.length,
+    for (const e of events) {
+      const extra = e.stream ? { ...e.fields, stream: e.stream } : e.fields;
+      const ev = buildEvent(src, e.offset, e.message, e.timestamp ?? readAt, extra, {
+        truncated: e.truncated,
+        invalidUtf8: e.invalidUtf8,
+        originalBytes: e.length,
       });
-      if (parsed.error) (ev as Record<string, unknown>)['error'] = { message: parsed.error };
-      const end = line.end;
-      bytes += line.length;
+      if (e.error) (ev as Record<string, unknown>)['error'] = { message: e.error };
+      const end = e.end;
+      bytes += e.length;
       opts.sink.push({ topic: opts.topic, key, value: JSON.stringify(ev) }, () => {
         this.ackedPos = end;
         this.saveCheckpoint();
       });
     }
-    opts.onEvents?.(lines.length, bytes);
+    opts.onEvents?.(events.length, bytes);
   }
 
   private saveCheckpoint(): void {
@@ -219,6 +263,7 @@ export class Tailer {
       path: this.opts.path,
       id: this.id,
       offset: this.ackedPos,
+      size: this.size,
       ...(this.state === 'finished' ? { finished: true } : {}),
     });
   }
