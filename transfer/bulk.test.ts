@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffMs, bulkBody, classifyStatus, interpretBulk } from './bulk.ts';
+import { backoffMs, bulkBody, chunk, classifyRequestFailure, classifyStatus, interpretBulk } from './bulk.ts';
 
 test('per-item outcomes from a mixed bulk response', () => {
   const res = {
@@ -72,4 +72,37 @@ test('backoff grows, is capped and jittered', () => {
     50 + Math.floor(0.999999 * 1600),
   );
   assert.ok(backoffMs(20, () => 0.999999) <= 10050);
+});
+
+test('a whole request rejected for its size or body is split, down to the one document', () => {
+  assert.equal(classifyRequestFailure(413, 10, 'too large').kind, 'split');
+  assert.equal(classifyRequestFailure(400, 2, 'bad body').kind, 'split');
+  const single = classifyRequestFailure(413, 1, 'Request Entity Too Large');
+  assert.deepEqual(single, { kind: 'dead', reason: '413: Request Entity Too Large' });
+});
+
+test('unreachable, overloaded or misconfigured Elasticsearch is retried, never dead-lettered', () => {
+  for (const status of [undefined, 429, 500, 502, 503, 401, 403, 404])
+    assert.equal(classifyRequestFailure(status, 5, 'x').kind, 'retry', String(status));
+});
+
+test('chunks respect both the document and the byte limit', () => {
+  const sizes = [4, 4, 4, 4, 4];
+  assert.deepEqual(
+    chunk(sizes, 10, 10, (n) => n),
+    [[4, 4], [4, 4], [4]],
+  );
+  assert.deepEqual(
+    chunk(sizes, 2, 1000, (n) => n),
+    [[4, 4], [4, 4], [4]],
+  );
+  assert.deepEqual(
+    chunk([50, 1], 10, 10, (n) => n),
+    [[50], [1]],
+    'an oversized document goes alone',
+  );
+  assert.deepEqual(
+    chunk([], 10, 10, (n: number) => n),
+    [],
+  );
 });

@@ -18,10 +18,7 @@ export type ItemOutcome =
 
 export function bulkBody(docs: BulkDoc[]): string {
   let out = '';
-  for (const d of docs) {
-    out +=
-      JSON.stringify({ create: { _index: d.index, _id: d.id } }) + '\n' + JSON.stringify(d.source) + '\n';
-  }
+  for (const d of docs) out += docLines(d);
   return out;
 }
 
@@ -58,4 +55,53 @@ export function interpretBulk(response: { items?: BulkItem[] }, count: number): 
 /** Backoff with full jitter: a random delay up to min(max, base·2^attempt). */
 export function backoffMs(attempt: number, random: () => number, baseMs = 200, maxMs = 10000): number {
   return Math.floor(random() * Math.min(maxMs, baseMs * 2 ** attempt)) + 50;
+}
+
+export type RequestOutcome =
+  { kind: 'split'; reason: string } | { kind: 'retry'; reason: string } | { kind: 'dead'; reason: string };
+
+/**
+ * What a failed bulk *request* (not an item) means, from its HTTP status alone. 413 (body
+ * too large) and 400 (body rejected as a whole) are about the documents, so the request is
+ * halved until the offending document is alone, and that one is dead-lettered. No status
+ * (connection refused, timeout), 429, 5xx and auth/config errors (401, 403, 404) are about
+ * Elasticsearch or our settings: retried, because dead-lettering good documents for them
+ * would lose data that a fixed cluster would have accepted.
+ */
+export function classifyRequestFailure(
+  status: number | undefined,
+  docs: number,
+  reason: string,
+): RequestOutcome {
+  const why = status === undefined ? reason : `${status}: ${reason}`;
+  if (status === 413 || status === 400)
+    return docs > 1 ? { kind: 'split', reason: why } : { kind: 'dead', reason: why };
+  return { kind: 'retry', reason: why };
+}
+
+/** The action and source lines of one document; its length is what a bulk body costs. */
+export function docLines(d: BulkDoc): string {
+  return JSON.stringify({ create: { _index: d.index, _id: d.id } }) + '\n' + JSON.stringify(d.source) + '\n';
+}
+
+/**
+ * Cuts documents into bulk requests of at most `maxDocs` documents and `maxBytes` of body
+ * (a single larger document still gets a request of its own: Elasticsearch decides).
+ */
+export function chunk<T>(items: T[], maxDocs: number, maxBytes: number, size: (t: T) => number): T[][] {
+  const out: T[][] = [];
+  let cur: T[] = [];
+  let bytes = 0;
+  for (const it of items) {
+    const n = size(it);
+    if (cur.length && (cur.length >= maxDocs || bytes + n > maxBytes)) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(it);
+    bytes += n;
+  }
+  if (cur.length) out.push(cur);
+  return out;
 }

@@ -5,7 +5,7 @@
 import { Kafka, logLevel, type Consumer, type KafkaConfig, type Producer } from 'kafkajs';
 import type { Logger } from '../common/observe/logger.ts';
 import { describeError } from '../common/errors.ts';
-import type { BulkDoc } from './bulk.ts';
+import { chunk, docLines } from './bulk.ts';
 import { toDoc } from './documents.ts';
 import { AbortedError, type Indexer } from './indexer.ts';
 import type { Routing } from './routing.ts';
@@ -17,7 +17,12 @@ export interface ConsumerOptions {
   indexer: Indexer;
   routing: () => Routing;
   bulkDocs: number;
+  bulkBytes: number;
   partitionsConcurrently: number;
+  /** Test-only hook between an Elasticsearch acknowledgement and the offset commit. */
+  failpoint?: (point: 'acknowledged', at: { topic: string; partition: number; offset: string }) => void;
+  onCommitFailed?: (error: string) => void;
+  onAssignment?: (assigned: ReadonlyMap<string, number[]>) => void;
   onCommitted?: (topic: string, partition: number, offset: string) => void;
   onReceived?: (n: number) => void;
   onLag?: (topic: string, partition: number, lag: number) => void;
@@ -91,6 +96,7 @@ export class TopicConsumer {
     c.on(c.events.GROUP_JOIN, (e) => {
       this.assigned.clear();
       for (const [t, ps] of Object.entries(e.payload.memberAssignment)) this.assigned.set(t, ps);
+      this.opts.onAssignment?.(this.assigned);
       this.opts.logger.info('joined group', { assignment: e.payload.memberAssignment });
     });
     c.on(c.events.CRASH, (e) => {
@@ -108,38 +114,41 @@ export class TopicConsumer {
       partitionsConsumedConcurrently: this.opts.partitionsConcurrently,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         if (!batch.messages.length) return;
+        const { topic, partition } = batch;
+        const hw = BigInt(batch.highWatermark);
         this.opts.onReceived?.(batch.messages.length);
+        this.opts.onLag?.(topic, partition, Number(hw - BigInt(batch.firstOffset() ?? batch.highWatermark)));
         const routing = this.opts.routing();
-        const docs: BulkDoc[] = batch.messages.map((m) =>
-          toDoc(
-            {
-              topic: batch.topic,
-              partition: batch.partition,
-              offset: m.offset,
-              timestamp: m.timestamp,
-              value: m.value,
-            },
-            routing,
-          ),
+        const docs = batch.messages.map((m) =>
+          toDoc({ topic, partition, offset: m.offset, timestamp: m.timestamp, value: m.value }, routing),
         );
-        for (let i = 0; i < docs.length; i += this.opts.bulkDocs) {
-          const chunk = docs.slice(i, i + this.opts.bulkDocs);
+        const ctl = { heartbeat, aborted: () => !isRunning() || isStale() };
+        for (const part of chunk(docs, this.opts.bulkDocs, this.opts.bulkBytes, (d) => docLines(d).length)) {
           try {
-            await this.opts.indexer.index(chunk, { heartbeat, aborted: () => !isRunning() || isStale() });
+            await this.opts.indexer.index(part, ctl);
           } catch (err) {
+            // Rebalance or shutdown: what is acknowledged is committed, the rest is dropped
+            // and the partition's next owner starts from the last commit.
             if (err instanceof AbortedError) return;
             throw err;
           }
+          const last = part[part.length - 1]!.offset;
+          this.opts.failpoint?.('acknowledged', { topic, partition, offset: last });
           // resolveOffset moves kafkajs's fetch position; without it the batch is fetched again.
-          resolveOffset(chunk[chunk.length - 1]!.offset);
-          const next = (BigInt(chunk[chunk.length - 1]!.offset) + 1n).toString();
-          await c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
-          this.opts.onCommitted?.(batch.topic, batch.partition, next);
-          await heartbeat();
+          resolveOffset(last);
+          const next = (BigInt(last) + 1n).toString();
+          try {
+            await c.commitOffsets([{ topic, partition, offset: next }]);
+          } catch (err) {
+            // The documents are in Elasticsearch; a later commit covers them, or the next owner
+            // re-sends them and gets 409s. Stop this batch: a failed commit means a rebalance.
+            this.opts.onCommitFailed?.(describeError(err));
+            return;
+          }
+          this.opts.onCommitted?.(topic, partition, next);
+          this.opts.onLag?.(topic, partition, Number(hw - BigInt(next)));
+          await heartbeat().catch(() => {});
         }
-        const hw = BigInt(batch.highWatermark);
-        const last = BigInt(batch.lastOffset());
-        this.opts.onLag?.(batch.topic, batch.partition, Number(hw - last - 1n));
       },
     });
     this.consumer = c;
@@ -150,6 +159,7 @@ export class TopicConsumer {
     const c = this.consumer;
     this.consumer = undefined;
     this.assigned.clear();
+    this.opts.onAssignment?.(this.assigned);
     if (c)
       await c
         .disconnect()

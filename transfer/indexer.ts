@@ -3,10 +3,9 @@
 // with the reason before they count as done, so no record is dropped silently. While
 // Elasticsearch is down the caller's partition simply waits here: nothing is committed.
 
-import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from '../common/observe/logger.ts';
 import { LcsError, describeError } from '../common/errors.ts';
-import { backoffMs, bulkBody, interpretBulk, type BulkDoc } from './bulk.ts';
+import { backoffMs, bulkBody, classifyRequestFailure, interpretBulk, type BulkDoc } from './bulk.ts';
 
 export interface DeadLetter {
   topic: string;
@@ -14,12 +13,27 @@ export interface DeadLetter {
   value: string;
 }
 
+/** The one call the indexer makes; the Elasticsearch client satisfies it, unit tests fake it. */
+export interface BulkTransport {
+  transport: {
+    request(
+      params: { method: string; path: string; bulkBody: string },
+      options: { headers: Record<string, string>; maxRetries: number; requestTimeout: number },
+    ): Promise<unknown>;
+  };
+}
+
 export interface IndexerDeps {
-  es: Client;
+  es: BulkTransport;
   logger: Logger;
   deadLetter: (records: DeadLetter[]) => Promise<void>;
   random?: () => number;
-  onIndexed?: (docs: number, ms: number) => void;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Documents Elasticsearch acknowledged (201/409). */
+  onIndexed?: (docs: number) => void;
+  /** One bulk request answered, and how long it took. */
+  onBulk?: (ms: number) => void;
   onRetry?: (docs: number, reason: string) => void;
   onDead?: (docs: number) => void;
   onAvailability?: (up: boolean, error?: string) => void;
@@ -42,14 +56,22 @@ export class Indexer {
     this.deps = deps;
   }
 
+  /**
+   * Returns once every document is in Elasticsearch (201/409) or in the dead-letter topic.
+   * Work is a stack of requests: a 413/400 replaces a request by its two halves, failed
+   * items come back as a smaller request, so one bad document never holds up the others.
+   */
   async index(docs: BulkDoc[], ctl: IndexControl): Promise<void> {
     const random = this.deps.random ?? Math.random;
-    let pending = docs;
+    const now = this.deps.now ?? Date.now;
+    const work: BulkDoc[][] = [docs];
     let attempt = 0;
-    while (pending.length) {
+    while (work.length) {
       if (ctl.aborted()) throw new AbortedError();
+      const pending = work.pop()!;
+      if (!pending.length) continue;
       let outcomes;
-      const started = Date.now();
+      const started = now();
       try {
         const res = await this.deps.es.transport.request(
           { method: 'POST', path: '/_bulk', bulkBody: bulkBody(pending) },
@@ -62,14 +84,29 @@ export class Indexer {
         outcomes = interpretBulk(res as { items?: [] }, pending.length);
         this.deps.onAvailability?.(true);
       } catch (err) {
-        const reason = describeError(err);
-        this.deps.onAvailability?.(false, reason);
-        this.deps.onRetry?.(pending.length, reason);
+        const status = (err as { meta?: { statusCode?: number } }).meta?.statusCode;
+        const decision = classifyRequestFailure(status, pending.length, describeError(err));
+        if (decision.kind === 'split') {
+          const half = Math.ceil(pending.length / 2);
+          this.deps.logger.warn('bulk request rejected as a whole; splitting it', {
+            docs: pending.length,
+            error: decision.reason,
+          });
+          work.push(pending.slice(half), pending.slice(0, half));
+          continue;
+        }
+        if (decision.kind === 'dead') {
+          await this.sendDead([{ doc: pending[0]!, reason: decision.reason }], ctl);
+          continue;
+        }
+        this.deps.onAvailability?.(false, decision.reason);
+        this.deps.onRetry?.(pending.length, decision.reason);
         this.deps.logger.warn('bulk request failed; retrying', {
           docs: pending.length,
           attempt,
-          error: reason,
+          error: decision.reason,
         });
+        work.push(pending);
         await this.wait(backoffMs(attempt++, random), ctl);
         continue;
       }
@@ -82,13 +119,14 @@ export class Indexer {
         else if (o.kind === 'retry') retry.push(doc);
         else dead.push({ doc, reason: o.reason });
       });
+      this.deps.onBulk?.(now() - started);
       if (dead.length) await this.sendDead(dead, ctl);
-      this.deps.onIndexed?.(done, Date.now() - started);
+      if (done) this.deps.onIndexed?.(done);
       if (retry.length) {
         this.deps.onRetry?.(retry.length, 'item rejected with 429/5xx');
+        work.push(retry);
         await this.wait(backoffMs(attempt++, random), ctl);
       } else attempt = 0;
-      pending = retry;
     }
   }
 
@@ -120,12 +158,16 @@ export class Indexer {
     }
   }
 
+  /** Backoff that keeps the group membership alive and gives up at once on a rebalance. */
   private async wait(ms: number, ctl: IndexControl): Promise<void> {
-    const until = Date.now() + ms;
-    while (Date.now() < until) {
+    const now = this.deps.now ?? Date.now;
+    const sleep = this.deps.sleep ?? ((t: number) => new Promise<void>((r) => setTimeout(r, t)));
+    const until = now() + ms;
+    while (now() < until) {
       if (ctl.aborted()) throw new AbortedError();
+      // A failed heartbeat means a rebalance is under way; aborted() reports it next turn.
       await ctl.heartbeat().catch(() => {});
-      await new Promise((r) => setTimeout(r, Math.min(1000, until - Date.now())));
+      await sleep(Math.min(1000, until - now()));
     }
   }
 }

@@ -10,7 +10,8 @@ import { createEtcd } from '../common/etcd/client.ts';
 import { kafkaConfig } from '../common/kafka/config.ts';
 import { deadLetterProducer } from './consumer.ts';
 import { transferSettings } from './settings.ts';
-import { Transfer } from './transfer.ts';
+import { Transfer, type TransferDeps } from './transfer.ts';
+import type { Logger } from '../common/observe/logger.ts';
 
 export function esClient(s: SettingValues): Client {
   const opts: ClientOptions = { node: String(s['elasticsearch.url']), requestTimeout: 60000 };
@@ -23,6 +24,28 @@ export function esClient(s: SettingValues): Client {
     };
   if (s['elasticsearch.caFile']) opts.tls = { ca: readFileSync(String(s['elasticsearch.caFile'])) };
   return new Client(opts);
+}
+
+/**
+ * Test-only crash injection, never set in production: `LCS_TRANSFER_FAILPOINT=exit-after-ack:<n>`
+ * kills the process with SIGKILL right after the n-th bulk chunk is acknowledged by
+ * Elasticsearch and before its offset is committed — the window that exactly-once must
+ * survive (test/transfer/kill-between-ack-and-commit.test.ts).
+ */
+export function failpointFrom(value: string | undefined, logger: Logger): Pick<TransferDeps, 'failpoint'> {
+  const m = /^exit-after-ack:(\d+)$/.exec(value ?? '');
+  if (!m) return {};
+  let left = Number(m[1]);
+  logger.warn('failpoint armed: this process will kill itself between a bulk ack and its commit', {
+    after: left,
+  });
+  return {
+    failpoint: (_point, at) => {
+      if (--left > 0) return;
+      logger.warn('failpoint: SIGKILL after bulk acknowledgement, before commit', at);
+      process.kill(process.pid, 'SIGKILL');
+    },
+  };
 }
 
 export const transferCommand: ComponentCommand = {
@@ -39,10 +62,21 @@ export const transferCommand: ComponentCommand = {
         member: String(s['transfer.member'] ?? `${s['node.name']}-${process.pid}`),
         groupId: String(s['transfer.groupId']),
         bulkDocs: Number(s['transfer.bulkDocs']),
+        bulkBytes: Number(s['transfer.bulkBytes']),
+        ...(s['transfer.indexReplicas'] === undefined
+          ? {}
+          : { indexReplicas: Number(s['transfer.indexReplicas']) }),
         partitionsConcurrently: Number(s['transfer.partitionsConcurrently']),
         statusIntervalMs: Number(s['status.interval']),
       },
-      { etcd, es, kafka, deadLetter: deadLetterProducer(kafka), logger },
+      {
+        etcd,
+        es,
+        kafka,
+        deadLetter: deadLetterProducer(kafka),
+        logger,
+        ...failpointFrom(process.env.LCS_TRANSFER_FAILPOINT, logger),
+      },
     );
     return {
       registry: transfer.registry,

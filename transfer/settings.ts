@@ -34,6 +34,21 @@ export const transferSettings: SettingSpec[] = [
     check: (v) => (Number(v) > 0 ? undefined : 'must be greater than 0'),
   },
   {
+    key: 'transfer.bulkBytes',
+    type: 'int',
+    default: 5 * 1024 * 1024,
+    description: 'bytes per bulk request body (a single larger document is sent alone)',
+    check: (v) => (Number(v) > 0 ? undefined : 'must be greater than 0'),
+  },
+  {
+    key: 'transfer.indexReplicas',
+    type: 'int',
+    env: 'LCS_TRANSFER_INDEX_REPLICAS',
+    description:
+      'index.number_of_replicas in the index template (default: the cluster default, 1; 0 on a one-node cluster)',
+    check: (v) => (Number(v) >= 0 ? undefined : 'must be 0 or more'),
+  },
+  {
     key: 'transfer.partitionsConcurrently',
     type: 'int',
     default: 2,

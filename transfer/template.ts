@@ -1,17 +1,35 @@
-// The index template the transfer installs: ECS-style mappings so Kibana needs no mapping
+// The index templates the transfer installs: ECS-style mappings so Kibana needs no mapping
 // work — @timestamp a date, message full text, other strings keywords.
+//
+// One composable template per index base (`lcs-<base>` for `<base>-*`), not one template
+// listing every base: transfers with different topic sets (two deployments, a test next to
+// a demo) would otherwise overwrite each other's list. Elasticsearch refuses two templates
+// with overlapping patterns at the same priority (`web-*` overlaps `web-app-*`), so the
+// priority grows with the base's length: the more specific base wins, and two bases of the
+// same length can only overlap if they are equal. `_index_template` with `priority`,
+// `template.settings/mappings` and `_meta` is the same API in Elasticsearch 8.x and 9.x.
 
 import type { Client } from '@elastic/elasticsearch';
 
-export const TEMPLATE_NAME = 'lcs-events';
+export const TEMPLATE_PREFIX = 'lcs-';
 
-export function templateBody(bases: string[]): Record<string, unknown> {
+export interface TemplateOptions {
+  /** `index.number_of_replicas`; unset keeps the cluster default (1). */
+  replicas?: number;
+}
+
+export const templateName = (base: string): string => `${TEMPLATE_PREFIX}${base}`;
+
+export function templateBody(base: string, opts: TemplateOptions = {}): Record<string, unknown> {
   return {
-    index_patterns: bases.map((b) => `${b}-*`),
-    priority: 200,
+    index_patterns: [`${base}-*`],
+    priority: 100 + base.length,
     _meta: { managed_by: 'lcs-transfer' },
     template: {
-      settings: { 'index.refresh_interval': '1s' },
+      settings: {
+        'index.refresh_interval': '1s',
+        ...(opts.replicas === undefined ? {} : { 'index.number_of_replicas': opts.replicas }),
+      },
       mappings: {
         dynamic_templates: [
           {
@@ -50,10 +68,13 @@ export function templateBody(bases: string[]): Record<string, unknown> {
   };
 }
 
-export async function installTemplate(es: Client, bases: string[]): Promise<void> {
-  if (!bases.length) return;
+export async function installTemplate(es: Client, base: string, opts: TemplateOptions = {}): Promise<void> {
   await es.transport.request(
-    { method: 'PUT', path: `/_index_template/${TEMPLATE_NAME}`, body: templateBody(bases) },
+    {
+      method: 'PUT',
+      path: `/_index_template/${encodeURIComponent(templateName(base))}`,
+      body: templateBody(base, opts),
+    },
     { headers: { 'content-type': 'application/json', accept: 'application/json' } },
   );
 }

@@ -8,11 +8,13 @@ import { CollectWatcher } from '../common/config/collect-watcher.ts';
 import { emptySnapshot } from '../common/config/snapshot.ts';
 import { transferStatusKey } from '../common/keyspace.ts';
 import type { Logger } from '../common/observe/logger.ts';
-import { Registry, registerShared } from '../common/observe/metrics.ts';
+import { Registry } from '../common/observe/metrics.ts';
 import { StatusWriter } from '../common/etcd/status-writer.ts';
 import { describeError } from '../common/errors.ts';
-import { TopicConsumer } from './consumer.ts';
+import { TopicConsumer, type ConsumerOptions } from './consumer.ts';
 import { Indexer } from './indexer.ts';
+import { registerTransferMetrics } from './metrics.ts';
+import { Progress } from './progress.ts';
 import { routingFrom, type Routing } from './routing.ts';
 import { installTemplate } from './template.ts';
 
@@ -20,8 +22,10 @@ export interface TransferConfig {
   member: string;
   groupId: string;
   bulkDocs: number;
+  bulkBytes: number;
   partitionsConcurrently: number;
   statusIntervalMs: number;
+  indexReplicas?: number;
 }
 
 export interface TransferDeps {
@@ -30,42 +34,41 @@ export interface TransferDeps {
   kafka: KafkaConfig;
   deadLetter: Producer;
   logger: Logger;
+  now?: () => number;
+  failpoint?: ConsumerOptions['failpoint'];
 }
+
+const TEMPLATE_RETRY_MS = 5000;
 
 export class Transfer {
   readonly registry = new Registry();
   private readonly metrics;
   private readonly deps: TransferDeps;
   private readonly config: TransferConfig;
+  private readonly now: () => number;
   private routing: Routing = routingFrom(emptySnapshot);
   private readonly watcher: CollectWatcher;
   private readonly consumer: TopicConsumer;
   private readonly status: StatusWriter;
-  private templateBases = '';
-  private esUp = true;
-  private esError: string | undefined;
+  private readonly progress = new Progress();
+  private readonly templates = new Set<string>();
+  private templateRetry: NodeJS.Timeout | undefined;
   private etcdConnected = false;
-  private indexed = 0;
-  private dead = 0;
-  private readonly startedAt = Date.now();
+  private readonly startedAt: number;
   private shut = false;
 
   constructor(config: TransferConfig, deps: TransferDeps) {
     this.config = config;
     this.deps = deps;
-    const shared = registerShared(this.registry);
-    this.metrics = {
-      ...shared,
-      retries: this.registry.counter('lcs_transfer_retries_total', 'Documents retried'),
-      dead: this.registry.counter(
-        'lcs_transfer_dead_lettered_total',
-        'Documents sent to the dead-letter topic',
-      ),
-      bulkSeconds: this.registry.gauge('lcs_transfer_bulk_seconds', 'Duration of the last bulk request'),
-    };
+    this.now = deps.now ?? Date.now;
+    this.startedAt = this.now();
+    const m = (this.metrics = registerTransferMetrics(this.registry));
+    m.esUp.set({}, 1);
+    const p = this.progress;
     const indexer = new Indexer({
       es: deps.es,
       logger: deps.logger.child({ component: 'indexer' }),
+      now: this.now,
       deadLetter: async (records) => {
         await deps.deadLetter.send({
           topic: records[0]!.topic,
@@ -73,22 +76,36 @@ export class Transfer {
           messages: records.map((r) => ({ key: r.key, value: r.value })),
         });
       },
-      onIndexed: (n, ms) => {
-        this.indexed += n;
-        this.metrics.sent.inc({ stage: 'elasticsearch' }, n);
-        this.metrics.bulkSeconds.set({}, ms / 1000);
+      onIndexed: (n) => {
+        p.indexed += n;
+        m.sent.inc({ stage: 'elasticsearch' }, n);
+      },
+      onBulk: (ms) => {
+        p.bulk(ms);
+        m.bulkSeconds.set({}, ms / 1000);
+        m.bulkSecondsTotal.inc({}, ms / 1000);
+        m.bulkRequests.inc({});
       },
       onRetry: (n) => {
-        this.metrics.retries.inc({}, n);
-        this.metrics.errors.inc({ stage: 'elasticsearch' });
+        p.retried += n;
+        m.retries.inc({}, n);
+        m.errors.inc({ stage: 'elasticsearch' });
       },
       onDead: (n) => {
-        this.dead += n;
-        this.metrics.dead.inc({}, n);
+        p.deadLettered += n;
+        m.dead.inc({}, n);
       },
       onAvailability: (up, err) => {
-        this.esUp = up;
-        this.esError = err;
+        const was = p.esDownSince === undefined;
+        p.availability(up, this.now(), err);
+        m.esUp.set({}, up ? 1 : 0);
+        if (was !== up) {
+          this.deps.logger[up ? 'info' : 'warn'](
+            up ? 'elasticsearch is back; catching up' : 'elasticsearch unavailable; consumption paused',
+            up ? {} : { error: err },
+          );
+          void this.status.flush();
+        }
       },
     });
     this.consumer = new TopicConsumer({
@@ -98,16 +115,37 @@ export class Transfer {
       indexer,
       routing: () => this.routing,
       bulkDocs: config.bulkDocs,
+      bulkBytes: config.bulkBytes,
       partitionsConcurrently: config.partitionsConcurrently,
-      onReceived: (n) => this.metrics.received.inc({}, n),
-      onLag: (topic, partition, lag) => this.metrics.lag.set({ topic, partition: String(partition) }, lag),
+      ...(deps.failpoint ? { failpoint: deps.failpoint } : {}),
+      onReceived: (n) => m.received.inc({}, n),
+      onLag: (topic, partition, lag) => {
+        p.partition(topic, partition).lag = lag;
+        m.lag.set({ topic, partition: String(partition) }, lag);
+      },
+      onCommitted: (topic, partition, offset) => {
+        p.partition(topic, partition).committed = offset;
+        m.committed.set({ topic, partition: String(partition) }, Number(offset));
+      },
+      onCommitFailed: (error) => {
+        p.commitFailures++;
+        m.errors.inc({ stage: 'commit' });
+        deps.logger.warn('offset commit failed; the next commit or owner covers it', { error });
+      },
+      onAssignment: (assigned) => {
+        for (const [topic, partition] of p.keepOnly(assigned)) {
+          m.lag.remove({ topic, partition: String(partition) });
+          m.committed.remove({ topic, partition: String(partition) });
+        }
+        void this.status.flush();
+      },
     });
     this.watcher = new CollectWatcher({
       etcd: deps.etcd,
       logger: deps.logger,
       onSnapshot: (s) => {
         this.routing = routingFrom(s);
-        void this.ensureTemplate().then(() => this.consumer.follow(this.routing.topics));
+        void this.ensureTemplates().then(() => this.consumer.follow(this.routing.topics));
       },
       onConnection: (ok) => (this.etcdConnected = ok),
     });
@@ -120,16 +158,32 @@ export class Transfer {
     });
   }
 
-  private async ensureTemplate(): Promise<void> {
-    const bases = [...new Set(this.routing.byTopic.values())].concat([...this.routing.byCollection.values()]);
-    const key = [...new Set(bases)].sort().join(',');
-    if (key === this.templateBases) return;
-    try {
-      await installTemplate(this.deps.es, [...new Set(bases)].sort());
-      this.templateBases = key;
-    } catch (err) {
-      // Not fatal: documents still index with dynamic mappings; retried at the next change.
-      this.deps.logger.warn('index template install failed', { error: describeError(err) });
+  /**
+   * Installs the template of every index base not yet installed. Not fatal when
+   * Elasticsearch is down: indexing waits for it anyway, and a timer retries until done.
+   */
+  private async ensureTemplates(): Promise<void> {
+    const bases = [...new Set([...this.routing.byTopic.values(), ...this.routing.byCollection.values()])];
+    let failed = false;
+    for (const base of bases.sort()) {
+      if (this.templates.has(base)) continue;
+      try {
+        await installTemplate(this.deps.es, base, { replicas: this.config.indexReplicas });
+        this.templates.add(base);
+      } catch (err) {
+        failed = true;
+        this.deps.logger.warn('index template install failed; retrying', {
+          base,
+          error: describeError(err),
+        });
+      }
+    }
+    if (failed && !this.shut && !this.templateRetry) {
+      this.templateRetry = setTimeout(() => {
+        this.templateRetry = undefined;
+        void this.ensureTemplates();
+      }, TEMPLATE_RETRY_MS);
+      this.templateRetry.unref();
     }
   }
 
@@ -142,30 +196,34 @@ export class Transfer {
   }
 
   renderStatus() {
+    const now = this.now();
+    const progress = this.progress.snapshot(now);
+    this.metrics.docsPerSecond.set({}, progress.documentsPerSecond);
     return {
       member: this.config.member,
       pid: process.pid,
       groupId: this.config.groupId,
       startedAt: new Date(this.startedAt).toISOString(),
-      updatedAt: new Date().toISOString(),
+      updatedAt: new Date(now).toISOString(),
       topics: this.consumer.currentTopics,
       assignment: Object.fromEntries(this.consumer.assigned),
-      elasticsearch: { up: this.esUp, ...(this.esError ? { lastError: this.esError } : {}) },
+      paused: !progress.elasticsearch.up,
       kafka: { ...(this.consumer.lastError ? { lastError: this.consumer.lastError } : {}) },
-      indexed: this.indexed,
-      deadLettered: this.dead,
+      ...progress,
     };
   }
 
   get ready(): { ok: boolean; reason?: string } {
     if (!this.etcdConnected) return { ok: false, reason: 'etcd not connected' };
-    if (!this.esUp) return { ok: false, reason: `elasticsearch: ${this.esError ?? 'down'}` };
+    if (this.progress.esDownSince !== undefined)
+      return { ok: false, reason: `elasticsearch: ${this.progress.esError ?? 'down'}` };
     return { ok: true };
   }
 
   async shutdown(): Promise<void> {
     if (this.shut) return;
     this.shut = true;
+    clearTimeout(this.templateRetry);
     await this.watcher.stop();
     await this.consumer.shutdown();
     await this.deps.deadLetter.disconnect().catch(() => {});
