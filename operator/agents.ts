@@ -49,7 +49,11 @@ export function roundRate(r: number): number {
   return Number((Math.round(r / p) * p).toPrecision(2));
 }
 
-export function summarize(name: string, modRevision: number | undefined, records: readonly AgentRecord[]): AgentSummary {
+export function summarize(
+  name: string,
+  modRevision: number | undefined,
+  records: readonly AgentRecord[],
+): AgentSummary {
   let agents = 0;
   let upToDate = 0;
   let withErrors = 0;
@@ -71,5 +75,11 @@ export function summarize(name: string, modRevision: number | undefined, records
       lastError = `${rec.node}: ${errors[errors.length - 1]}`;
     }
   }
-  return { agents, agentsUpToDate: upToDate, agentsWithErrors: withErrors, eventsPerSec: roundRate(rate), ...(lastError ? { lastError } : {}) };
+  return {
+    agents,
+    agentsUpToDate: upToDate,
+    agentsWithErrors: withErrors,
+    eventsPerSec: roundRate(rate),
+    ...(lastError ? { lastError } : {}),
+  };
 }

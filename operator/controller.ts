@@ -114,7 +114,12 @@ export class Controller {
     const retriable = err instanceof LcsError ? err.retriable : true;
     const min = this.opts.retryMinMs ?? 100;
     const delay = Math.min(this.opts.retryMaxMs ?? 30_000, min * 2 ** (n - 1)) * (retriable ? 1 : 10);
-    (retriable && n <= 3 ? this.opts.logger.info : this.opts.logger.warn)('reconcile failed; will retry', { key, error: describeError(err), attempt: n, retryInMs: delay });
+    (retriable && n <= 3 ? this.opts.logger.info : this.opts.logger.warn)('reconcile failed; will retry', {
+      key,
+      error: describeError(err),
+      attempt: n,
+      retryInMs: delay,
+    });
     if (this.retryTimers.has(key)) return;
     this.retryTimers.set(
       key,
@@ -154,23 +159,44 @@ export class Controller {
     for (let pass = 0; pass < 4; pass++) {
       if (!this.opts.view.ready()) return;
       const resource = this.resource(key);
-      const r = reconcile({ namespace, name, resource, entry: this.entry(etcdKey), agents: this.opts.view.agents(), policy: this.opts.policy, now: clock.now() });
+      const r = reconcile({
+        namespace,
+        name,
+        resource,
+        entry: this.entry(etcdKey),
+        agents: this.opts.view.agents(),
+        policy: this.opts.policy,
+        now: clock.now(),
+      });
       let acted = false;
       if (r.finalizer === 'add' && resource) {
-        this.remember(key, await kube.setFinalizers(resource, [...(resource.metadata.finalizers ?? []), FINALIZER]));
+        this.remember(
+          key,
+          await kube.setFinalizers(resource, [...(resource.metadata.finalizers ?? []), FINALIZER]),
+        );
         acted = true;
       }
       for (const w of r.etcd) {
         const revision = await writer.apply(w);
         metrics.etcdWrites.inc({ op: w.op });
-        logger.info(w.op === 'put' ? 'wrote collect entry' : 'removed collect entry', { key: w.key, revision, resource: resource ? key : '(none: garbage)' });
-        this.entries.set(w.key, { entry: w.op === 'put' ? { value: w.value, modRevision: revision } : undefined, revision });
+        logger.info(w.op === 'put' ? 'wrote collect entry' : 'removed collect entry', {
+          key: w.key,
+          revision,
+          resource: resource ? key : '(none: garbage)',
+        });
+        this.entries.set(w.key, {
+          entry: w.op === 'put' ? { value: w.value, modRevision: revision } : undefined,
+          revision,
+        });
         acted = true;
       }
       if (acted) continue;
       if (!resource) return;
       if (r.finalizer === 'remove') {
-        await kube.setFinalizers(resource, (resource.metadata.finalizers ?? []).filter((f) => f !== FINALIZER));
+        await kube.setFinalizers(
+          resource,
+          (resource.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
+        );
         this.objects.delete(key);
         logger.info('released the finalizer', { resource: key });
       }
@@ -180,7 +206,13 @@ export class Controller {
       }
       for (const e of r.events) {
         // Events are for people; losing one must not fail the reconcile.
-        await kube.emit(resource, e, clock.now()).catch((err: unknown) => logger.warn('could not post an event', { resource: key, reason: e.reason, error: describeError(err) }));
+        await kube.emit(resource, e, clock.now()).catch((err: unknown) =>
+          logger.warn('could not post an event', {
+            resource: key,
+            reason: e.reason,
+            error: describeError(err),
+          }),
+        );
       }
       return;
     }

@@ -18,9 +18,14 @@ export function etcdEntryWriter(etcd: Etcd3): EntryWriter {
       try {
         // A missing key has mod revision 0, so expectModRevision 0 means "create only".
         const txn = etcd.if(w.key, 'Mod', '==', w.expectModRevision);
-        res = await (w.op === 'put' ? txn.then(etcd.put(w.key).value(w.value)) : txn.then(etcd.delete().key(w.key))).commit();
+        res = await (
+          w.op === 'put' ? txn.then(etcd.put(w.key).value(w.value)) : txn.then(etcd.delete().key(w.key))
+        ).commit();
       } catch (err) {
-        throw new OperatorError('LCS_OPERATOR_ETCD', `etcd ${w.op} of ${w.key} failed`, { retriable: true, cause: err });
+        throw new OperatorError('LCS_OPERATOR_ETCD', `etcd ${w.op} of ${w.key} failed`, {
+          retriable: true,
+          cause: err,
+        });
       }
       if (!res.succeeded) throw conflict(`etcd key ${w.key} (expected mod revision ${w.expectModRevision})`);
       return Number(res.header.revision);

@@ -84,7 +84,10 @@ export class LogCollectionInformer {
   private failed(err: unknown): void {
     this.lastError = describeError(err);
     if (this.stopped) return;
-    this.opts.logger.warn('LogCollection watch failed; restarting', { error: this.lastError, retryInMs: this.delay });
+    this.opts.logger.warn('LogCollection watch failed; restarting', {
+      error: this.lastError,
+      retryInMs: this.delay,
+    });
     const lw = this.lw;
     this.timer = this.opts.clock.setTimeout(() => {
       this.timer = undefined;

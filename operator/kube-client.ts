@@ -2,9 +2,23 @@
 // LogCollections, change finalizers and status, post Events. Every write carries what it
 // needs for optimistic concurrency; errors become OperatorErrors.
 
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+} from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
-import { API_VERSION, GROUP, KIND, PLURAL, VERSION, type LogCollection, type LogCollectionStatus } from './resource.ts';
+import {
+  API_VERSION,
+  GROUP,
+  KIND,
+  PLURAL,
+  VERSION,
+  type LogCollection,
+  type LogCollectionStatus,
+} from './resource.ts';
 import type { KubeEvent } from './status.ts';
 import { kubeError } from './errors.ts';
 
@@ -25,13 +39,19 @@ export interface KubeClient {
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 /** A merge patch that replaces `status` exactly: fields that went away are set to null. */
-export function statusPatch(old: LogCollection['status'], next: LogCollectionStatus): { status: Record<string, unknown> } {
+export function statusPatch(
+  old: LogCollection['status'],
+  next: LogCollectionStatus,
+): { status: Record<string, unknown> } {
   const status: Record<string, unknown> = { ...next };
   for (const k of Object.keys(old ?? {})) if (!(k in next)) status[k] = null;
   return { status };
 }
 
-export function createKubeClient(kc: KubeConfig, opts: { namespace?: string; component: string; host: string }): KubeClient {
+export function createKubeClient(
+  kc: KubeConfig,
+  opts: { namespace?: string; component: string; host: string },
+): KubeClient {
   const co = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
   const ns = opts.namespace;
@@ -40,7 +60,11 @@ export function createKubeClient(kc: KubeConfig, opts: { namespace?: string; com
     path: ns ? `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`,
     async list() {
       try {
-        return (ns ? await co.listNamespacedCustomObject({ ...base, namespace: ns }) : await co.listClusterCustomObject(base)) as LogCollectionList;
+        return (
+          ns
+            ? await co.listNamespacedCustomObject({ ...base, namespace: ns })
+            : await co.listClusterCustomObject(base)
+        ) as LogCollectionList;
       } catch (err) {
         throw kubeError('listing LogCollections', err);
       }
@@ -49,7 +73,10 @@ export function createKubeClient(kc: KubeConfig, opts: { namespace?: string; com
       try {
         // resourceVersion in a merge patch is a precondition: 409 if the object moved on.
         const body = { metadata: { finalizers, resourceVersion: r.metadata.resourceVersion } };
-        return (await co.patchNamespacedCustomObject({ ...base, namespace: r.metadata.namespace, name: r.metadata.name, body }, merge)) as LogCollection;
+        return (await co.patchNamespacedCustomObject(
+          { ...base, namespace: r.metadata.namespace, name: r.metadata.name, body },
+          merge,
+        )) as LogCollection;
       } catch (err) {
         throw kubeError(`updating the finalizers of ${r.metadata.namespace}/${r.metadata.name}`, err);
       }
@@ -57,7 +84,10 @@ export function createKubeClient(kc: KubeConfig, opts: { namespace?: string; com
     async writeStatus(r, status) {
       try {
         const body = statusPatch(r.status, status);
-        return (await co.patchNamespacedCustomObjectStatus({ ...base, namespace: r.metadata.namespace, name: r.metadata.name, body }, merge)) as LogCollection;
+        return (await co.patchNamespacedCustomObjectStatus(
+          { ...base, namespace: r.metadata.namespace, name: r.metadata.name, body },
+          merge,
+        )) as LogCollection;
       } catch (err) {
         throw kubeError(`writing the status of ${r.metadata.namespace}/${r.metadata.name}`, err);
       }
@@ -68,8 +98,18 @@ export function createKubeClient(kc: KubeConfig, opts: { namespace?: string; com
         await core.createNamespacedEvent({
           namespace: r.metadata.namespace,
           body: {
-            metadata: { name: `${r.metadata.name}.${randomBytes(8).toString('hex')}`, namespace: r.metadata.namespace },
-            involvedObject: { apiVersion: API_VERSION, kind: KIND, name: r.metadata.name, namespace: r.metadata.namespace, uid: r.metadata.uid, resourceVersion: r.metadata.resourceVersion },
+            metadata: {
+              name: `${r.metadata.name}.${randomBytes(8).toString('hex')}`,
+              namespace: r.metadata.namespace,
+            },
+            involvedObject: {
+              apiVersion: API_VERSION,
+              kind: KIND,
+              name: r.metadata.name,
+              namespace: r.metadata.namespace,
+              uid: r.metadata.uid,
+              resourceVersion: r.metadata.resourceVersion,
+            },
             type: e.type,
             reason: e.reason,
             message: e.message.slice(0, 1024),

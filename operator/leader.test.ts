@@ -4,7 +4,9 @@ import type { V1Lease } from '@kubernetes/client-node';
 import { decide } from './leader.ts';
 import { statusPatch } from './kube-client.ts';
 
-const lease = (holder: string, renew: string): V1Lease => ({ spec: { holderIdentity: holder, renewTime: new Date(renew), leaseDurationSeconds: 15 } });
+const lease = (holder: string, renew: string): V1Lease => ({
+  spec: { holderIdentity: holder, renewTime: new Date(renew), leaseDurationSeconds: 15 },
+});
 
 test('no Lease: create it', () => {
   assert.equal(decide(undefined, 'me', 0, 15000, undefined).action, 'create');
@@ -31,6 +33,18 @@ test('a released Lease (no holder) is taken at once', () => {
 });
 
 test('the status patch nulls fields that went away, so merge patch cannot leave them behind', () => {
-  const next = { observedGeneration: 2, key: 'k', agents: 0, agentsUpToDate: 0, agentsWithErrors: 0, eventsPerSec: 0, conditions: [] };
-  assert.deepEqual(statusPatch({ ...next, lastError: 'x', modRevision: 3 }, next).status, { ...next, lastError: null, modRevision: null });
+  const next = {
+    observedGeneration: 2,
+    key: 'k',
+    agents: 0,
+    agentsUpToDate: 0,
+    agentsWithErrors: 0,
+    eventsPerSec: 0,
+    conditions: [],
+  };
+  assert.deepEqual(statusPatch({ ...next, lastError: 'x', modRevision: 3 }, next).status, {
+    ...next,
+    lastError: null,
+    modRevision: null,
+  });
 });

@@ -17,12 +17,20 @@ export interface Observed {
   at: number;
 }
 
-export type LeaseDecision = { action: 'create' | 'renew' | 'takeover'; observed: Observed | undefined } | { action: 'wait'; observed: Observed; holder: string };
+export type LeaseDecision =
+  | { action: 'create' | 'renew' | 'takeover'; observed: Observed | undefined }
+  | { action: 'wait'; observed: Observed; holder: string };
 
 const timeOf = (t: unknown): string => (t instanceof Date ? t.toISOString() : String(t ?? ''));
 
 /** Pure: what a candidate should do with the Lease it just read. */
-export function decide(lease: V1Lease | undefined, identity: string, now: number, durationMs: number, previous: Observed | undefined): LeaseDecision {
+export function decide(
+  lease: V1Lease | undefined,
+  identity: string,
+  now: number,
+  durationMs: number,
+  previous: Observed | undefined,
+): LeaseDecision {
   if (!lease) return { action: 'create', observed: undefined };
   const holder = lease.spec?.holderIdentity ?? '';
   const record = `${holder}@${timeOf(lease.spec?.renewTime)}`;
@@ -82,18 +90,30 @@ export class LeaderElector {
     if (!this.leading) return;
     this.set(false);
     try {
-      const lease = await this.api.readNamespacedLease({ name: this.opts.name, namespace: this.opts.namespace });
+      const lease = await this.api.readNamespacedLease({
+        name: this.opts.name,
+        namespace: this.opts.namespace,
+      });
       if (lease.spec?.holderIdentity === this.opts.identity)
-        await this.api.replaceNamespacedLease({ name: this.opts.name, namespace: this.opts.namespace, body: { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 } } });
+        await this.api.replaceNamespacedLease({
+          name: this.opts.name,
+          namespace: this.opts.namespace,
+          body: { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 } },
+        });
     } catch (err) {
-      this.opts.logger.warn('could not release the leader lease; it will expire', { error: describeError(err) });
+      this.opts.logger.warn('could not release the leader lease; it will expire', {
+        error: describeError(err),
+      });
     }
   }
 
   private set(leading: boolean): void {
     if (leading === this.leading) return;
     this.leading = leading;
-    this.opts.logger.info(leading ? 'became the leader' : 'stopped leading', { lease: `${this.opts.namespace}/${this.opts.name}`, identity: this.opts.identity });
+    this.opts.logger.info(leading ? 'became the leader' : 'stopped leading', {
+      lease: `${this.opts.namespace}/${this.opts.name}`,
+      identity: this.opts.identity,
+    });
     this.opts.onChange(leading);
   }
 
@@ -121,7 +141,8 @@ export class LeaderElector {
         acquireTime: d.action === 'renew' ? lease!.spec!.acquireTime : new V1MicroTime(now),
         leaseTransitions: (lease?.spec?.leaseTransitions ?? 0) + (d.action === 'takeover' ? 1 : 0),
       };
-      if (d.action === 'create') await this.api.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec } });
+      if (d.action === 'create')
+        await this.api.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec } });
       // The resourceVersion makes this a compare-and-swap: a racing candidate gets 409.
       else await this.api.replaceNamespacedLease({ name, namespace, body: { ...lease!, spec } });
       this.lastRenew = now;

@@ -21,7 +21,11 @@ export function operatorConfig(s: SettingValues): OperatorConfig {
   const trusted = s['operator.trustedNamespaces'] as string[];
   const leaseDurationMs = Number(s['leader.leaseDuration']);
   const renewDeadlineMs = Number(s['leader.renewDeadline']);
-  if (renewDeadlineMs >= leaseDurationMs) throw new ConfigError('leader.renewDeadline', `must be shorter than leader.leaseDuration (${leaseDurationMs} ms), or two replicas could both lead`);
+  if (renewDeadlineMs >= leaseDurationMs)
+    throw new ConfigError(
+      'leader.renewDeadline',
+      `must be shorter than leader.leaseDuration (${leaseDurationMs} ms), or two replicas could both lead`,
+    );
   return {
     ...(s['operator.watchNamespace'] ? { watchNamespace: String(s['operator.watchNamespace']) } : {}),
     policy: { trustedNamespaces: trusted.length ? trusted : [namespace] },
@@ -41,12 +45,18 @@ export function operatorConfig(s: SettingValues): OperatorConfig {
 
 export const operatorCommand: ComponentCommand = {
   name: 'operator',
-  summary: 'Reconciles LogCollection resources into collect entries in etcd and reports what the agents do with them.',
+  summary:
+    'Reconciles LogCollection resources into collect entries in etcd and reports what the agents do with them.',
   specs: operatorSettings,
   build(s, logger) {
     const cfg = operatorConfig(s);
     const etcd = createEtcd(s);
-    const op = new Operator(cfg, { kc: loadKubeConfig(String(s['kube.config'])), etcd, logger, clock: systemClock });
+    const op = new Operator(cfg, {
+      kc: loadKubeConfig(String(s['kube.config'])),
+      etcd,
+      logger,
+      clock: systemClock,
+    });
     return {
       registry: op.registry,
       healthy: () => true,

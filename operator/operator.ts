@@ -26,7 +26,15 @@ export interface OperatorConfig {
   resyncMs: number;
   /** Host name or pod name, for Events and the default leader identity. */
   host: string;
-  leader: { enabled: boolean; namespace: string; name: string; identity: string; leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
+  leader: {
+    enabled: boolean;
+    namespace: string;
+    name: string;
+    identity: string;
+    leaseDurationMs: number;
+    renewDeadlineMs: number;
+    retryPeriodMs: number;
+  };
 }
 
 export interface OperatorDeps {
@@ -57,15 +65,32 @@ export class Operator {
     this.deps = deps;
     const shared = registerShared(this.registry);
     this.metrics = {
-      reconciles: this.registry.counter('lcs_operator_reconciles_total', 'Reconciles of one LogCollection key, by result'),
-      etcdWrites: this.registry.counter('lcs_operator_etcd_writes_total', 'Collect entries written or removed, by op'),
+      reconciles: this.registry.counter(
+        'lcs_operator_reconciles_total',
+        'Reconciles of one LogCollection key, by result',
+      ),
+      etcdWrites: this.registry.counter(
+        'lcs_operator_etcd_writes_total',
+        'Collect entries written or removed, by op',
+      ),
       statusWrites: this.registry.counter('lcs_operator_status_writes_total', 'LogCollection status updates'),
       errors: shared.errors,
       leader: this.registry.gauge('lcs_operator_leader', '1 while this replica leads'),
     };
-    const kube = createKubeClient(deps.kc, { namespace: cfg.watchNamespace, component: 'lcs-operator', host: cfg.host });
+    const kube = createKubeClient(deps.kc, {
+      namespace: cfg.watchNamespace,
+      component: 'lcs-operator',
+      host: cfg.host,
+    });
     const enqueue = (key: string) => this.controller.enqueue(key);
-    this.informer = new LogCollectionInformer({ kc: deps.kc, client: kube, logger: deps.logger, clock: deps.clock, onChange: enqueue, onList: () => this.enqueueAll() });
+    this.informer = new LogCollectionInformer({
+      kc: deps.kc,
+      client: kube,
+      logger: deps.logger,
+      clock: deps.clock,
+      onChange: enqueue,
+      onList: () => this.enqueueAll(),
+    });
     this.mirror = new EtcdMirror({
       etcd: deps.etcd,
       ranges: [{ prefix: this.entryPrefix() }, { prefix: AGENT_STATUS_PREFIX }],
@@ -119,7 +144,11 @@ export class Operator {
 
   ready(): { ok: boolean; reason?: string } {
     if (!this.etcdListed) return { ok: false, reason: 'etcd not listed yet' };
-    if (!this.informer.synced) return { ok: false, reason: `LogCollections not listed yet${this.informer.lastError ? `: ${this.informer.lastError}` : ''}` };
+    if (!this.informer.synced)
+      return {
+        ok: false,
+        reason: `LogCollections not listed yet${this.informer.lastError ? `: ${this.informer.lastError}` : ''}`,
+      };
     return { ok: true };
   }
 
@@ -135,7 +164,8 @@ export class Operator {
 
   /** Every key that exists on either side: resources and operator-owned entries. */
   enqueueAll(): void {
-    for (const r of this.informer.list()) this.controller.enqueue(`${r.metadata.namespace}/${r.metadata.name}`);
+    for (const r of this.informer.list())
+      this.controller.enqueue(`${r.metadata.namespace}/${r.metadata.name}`);
     for (const k of this.etcdState.keys()) {
       const key = this.resourceKeyOf(k);
       if (key) this.controller.enqueue(key);
@@ -181,7 +211,8 @@ export class Operator {
         for (const rec of [old, record]) {
           for (const name of [...Object.keys(rec?.collections ?? {}), ...Object.keys(rec?.rejected ?? {})]) {
             const m = /^k8s\/([^/]+)\/([^/]+)$/.exec(name);
-            if (m && (!this.cfg.watchNamespace || m[1] === this.cfg.watchNamespace)) touched.add(`${m[1]}/${m[2]}`);
+            if (m && (!this.cfg.watchNamespace || m[1] === this.cfg.watchNamespace))
+              touched.add(`${m[1]}/${m[2]}`);
           }
         }
       }

@@ -8,7 +8,8 @@ export interface Policy {
   trustedNamespaces: readonly string[];
 }
 
-export type PolicyVerdict = { ok: true } | { ok: false; reason: 'PodsNamespaceNotAllowed' | 'FilesNotAllowed'; message: string };
+export type PolicyVerdict =
+  { ok: true } | { ok: false; reason: 'PodsNamespaceNotAllowed' | 'FilesNotAllowed'; message: string };
 
 export function checkPolicy(namespace: string, entry: CollectEntry, policy: Policy): PolicyVerdict {
   const pods = entry.source.pods;
@@ -22,7 +23,9 @@ export function checkPolicy(namespace: string, entry: CollectEntry, policy: Poli
     };
   }
   if (entry.source.files && !policy.trustedNamespaces.includes(namespace)) {
-    const trusted = policy.trustedNamespaces.length ? policy.trustedNamespaces.map((n) => `"${n}"`).join(', ') : 'none';
+    const trusted = policy.trustedNamespaces.length
+      ? policy.trustedNamespaces.map((n) => `"${n}"`).join(', ')
+      : 'none';
     return {
       ok: false,
       reason: 'FilesNotAllowed',

@@ -6,14 +6,34 @@ import { roundRate, type AgentRecord } from './agents.ts';
 
 const NOW = Date.parse('2025-01-01T00:00:00Z');
 const KEY = '/lcs/v1/collect/k8s/team-a/web';
-const spec = { topic: 'web', source: { pods: { namespace: 'team-a', selector: { matchLabels: { app: 'web' } } } } };
+const spec = {
+  topic: 'web',
+  source: { pods: { namespace: 'team-a', selector: { matchLabels: { app: 'web' } } } },
+};
 
-function lc(over: Partial<LogCollection['metadata']> = {}, s: unknown = spec, status?: LogCollection['status']): LogCollection {
-  return { metadata: { name: 'web', namespace: 'team-a', generation: 1, finalizers: [FINALIZER], ...over }, spec: s, ...(status ? { status } : {}) };
+function lc(
+  over: Partial<LogCollection['metadata']> = {},
+  s: unknown = spec,
+  status?: LogCollection['status'],
+): LogCollection {
+  return {
+    metadata: { name: 'web', namespace: 'team-a', generation: 1, finalizers: [FINALIZER], ...over },
+    spec: s,
+    ...(status ? { status } : {}),
+  };
 }
 
 function input(over: Partial<ReconcileInput> = {}): ReconcileInput {
-  return { namespace: 'team-a', name: 'web', resource: lc(), entry: undefined, agents: [], policy: { trustedNamespaces: ['lcs-system'] }, now: NOW, ...over };
+  return {
+    namespace: 'team-a',
+    name: 'web',
+    resource: lc(),
+    entry: undefined,
+    agents: [],
+    policy: { trustedNamespaces: ['lcs-system'] },
+    now: NOW,
+    ...over,
+  };
 }
 
 /** Runs the decision and applies it, as the controller would, until nothing is left to do. */
@@ -22,8 +42,13 @@ function settle(inp: ReconcileInput): ReconcileInput {
   for (let i = 0; i < 5; i++) {
     const r = reconcile(cur);
     let entry = cur.entry;
-    for (const w of r.etcd) entry = w.op === 'put' ? { value: w.value, modRevision: (entry?.modRevision ?? 10) + 1 } : undefined;
-    const res = cur.resource && { ...cur.resource, metadata: { ...cur.resource.metadata }, ...(r.status ? { status: r.status } : {}) };
+    for (const w of r.etcd)
+      entry = w.op === 'put' ? { value: w.value, modRevision: (entry?.modRevision ?? 10) + 1 } : undefined;
+    const res = cur.resource && {
+      ...cur.resource,
+      metadata: { ...cur.resource.metadata },
+      ...(r.status ? { status: r.status } : {}),
+    };
     if (res && r.finalizer === 'add') res.metadata.finalizers = [FINALIZER];
     cur = { ...cur, entry, resource: res };
     if (!r.etcd.length && !r.status && !r.finalizer) return cur;
@@ -35,7 +60,10 @@ test('a new resource gets the finalizer and a create-only put', () => {
   const r = reconcile(input({ resource: lc({ finalizers: [] }) }));
   assert.equal(r.finalizer, 'add');
   assert.equal(r.etcd.length, 1);
-  assert.deepEqual({ ...r.etcd[0], value: undefined }, { op: 'put', key: KEY, value: undefined, expectModRevision: 0 });
+  assert.deepEqual(
+    { ...r.etcd[0], value: undefined },
+    { op: 'put', key: KEY, value: undefined, expectModRevision: 0 },
+  );
   assert.equal(JSON.parse((r.etcd[0] as { value: string }).value).topic, 'web');
 });
 
@@ -52,10 +80,14 @@ test('once settled, the same observation yields nothing: no writes, no status, n
 });
 
 test('an entry edited by hand is overwritten with compare-and-swap on its mod revision', () => {
-  const r = reconcile(input({ entry: { value: JSON.stringify({ ...spec, topic: 'hacked' }), modRevision: 42 } }));
+  const r = reconcile(
+    input({ entry: { value: JSON.stringify({ ...spec, topic: 'hacked' }), modRevision: 42 } }),
+  );
   assert.equal(r.etcd[0]?.op, 'put');
   assert.equal(r.etcd[0]?.expectModRevision, 42);
-  const same = reconcile(input({ entry: { value: JSON.stringify({ topic: 'web', source: spec.source }), modRevision: 42 } }));
+  const same = reconcile(
+    input({ entry: { value: JSON.stringify({ topic: 'web', source: spec.source }), modRevision: 42 } }),
+  );
   assert.deepEqual(same.etcd, [], 'an equivalent value (key order) is not drift');
 });
 
@@ -65,11 +97,16 @@ test('deletion: the entry goes first, then the finalizer', () => {
   assert.deepEqual(first.etcd, [{ op: 'delete', key: KEY, expectModRevision: 7 }]);
   assert.equal(first.finalizer, undefined);
   assert.equal(reconcile(input({ resource: deleting })).finalizer, 'remove');
-  assert.deepEqual(reconcile(input({ resource: lc({ deletionTimestamp: 'x', finalizers: [] }) })), { etcd: [], events: [] });
+  assert.deepEqual(reconcile(input({ resource: lc({ deletionTimestamp: 'x', finalizers: [] }) })), {
+    etcd: [],
+    events: [],
+  });
 });
 
 test('an entry without a resource is garbage', () => {
-  assert.deepEqual(reconcile(input({ resource: undefined, entry: { value: '{}', modRevision: 3 } })).etcd, [{ op: 'delete', key: KEY, expectModRevision: 3 }]);
+  assert.deepEqual(reconcile(input({ resource: undefined, entry: { value: '{}', modRevision: 3 } })).etcd, [
+    { op: 'delete', key: KEY, expectModRevision: 3 },
+  ]);
   assert.deepEqual(reconcile(input({ resource: undefined })).etcd, []);
 });
 
@@ -80,7 +117,10 @@ test('pods of another namespace are rejected with a message that says what to ch
   assert.equal(acc.status, 'False');
   assert.equal(acc.reason, 'PodsNamespaceNotAllowed');
   assert.match(acc.message, /set spec\.source\.pods\.namespace to "team-a"/);
-  assert.deepEqual(r.events.map((e) => `${e.type}/${e.reason}`), ['Warning/Rejected']);
+  assert.deepEqual(
+    r.events.map((e) => `${e.type}/${e.reason}`),
+    ['Warning/Rejected'],
+  );
 });
 
 test('files are allowed only in trusted namespaces; a rejected spec removes an older entry', () => {
@@ -88,7 +128,9 @@ test('files are allowed only in trusted namespaces; a rejected spec removes an o
   const r = reconcile(input({ resource: lc({}, files), entry: { value: '{}', modRevision: 9 } }));
   assert.equal(r.status!.conditions[0]!.reason, 'FilesNotAllowed');
   assert.deepEqual(r.etcd, [{ op: 'delete', key: KEY, expectModRevision: 9 }]);
-  const trusted = reconcile(input({ namespace: 'lcs-system', resource: lc({ namespace: 'lcs-system' }, files) }));
+  const trusted = reconcile(
+    input({ namespace: 'lcs-system', resource: lc({ namespace: 'lcs-system' }, files) }),
+  );
   assert.equal(trusted.etcd[0]?.op, 'put');
 });
 
@@ -107,7 +149,10 @@ test('Ready follows the agents: running the current revision, errors, rolling', 
   };
   assert.equal(ready([agent('n1', rev), agent('n2', rev)]), 'True/Running agents=2 errors=0 eps=25');
   assert.equal(ready([agent('n1', rev), agent('n2', rev - 1)]), 'False/Rolling agents=2 errors=0 eps=25');
-  assert.equal(ready([agent('n1', rev, ['/var/log/x: EACCES'])]), 'False/AgentErrors agents=1 errors=1 eps=12');
+  assert.equal(
+    ready([agent('n1', rev, ['/var/log/x: EACCES'])]),
+    'False/AgentErrors agents=1 errors=1 eps=12',
+  );
 });
 
 test('roundRate keeps two significant digits', () => {

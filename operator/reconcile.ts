@@ -30,7 +30,9 @@ export interface ReconcileInput {
 }
 
 /** expectModRevision 0 means "the key must not exist". */
-export type EtcdWrite = { op: 'put'; key: string; value: string; expectModRevision: number } | { op: 'delete'; key: string; expectModRevision: number };
+export type EtcdWrite =
+  | { op: 'put'; key: string; value: string; expectModRevision: number }
+  | { op: 'delete'; key: string; expectModRevision: number };
 
 export interface ReconcileResult {
   etcd: EtcdWrite[];
@@ -70,11 +72,19 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   let accepted: Verdict;
   let desired: CollectEntry | undefined;
   if (!parsed.ok) {
-    accepted = { status: 'False', reason: 'InvalidSpec', message: `the spec is not a valid CollectEntry: ${formatIssues(parsed.issues)}` };
+    accepted = {
+      status: 'False',
+      reason: 'InvalidSpec',
+      message: `the spec is not a valid CollectEntry: ${formatIssues(parsed.issues)}`,
+    };
   } else {
     const verdict = checkPolicy(input.namespace, parsed.value, input.policy);
     if (verdict.ok) {
-      accepted = { status: 'True', reason: 'Valid', message: 'the spec is a valid CollectEntry and passes the namespace policy' };
+      accepted = {
+        status: 'True',
+        reason: 'Valid',
+        message: 'the spec is a valid CollectEntry and passes the namespace policy',
+      };
       desired = parsed.value;
     } else accepted = { status: 'False', reason: verdict.reason, message: verdict.message };
   }
@@ -85,9 +95,17 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     // A rejected spec must not keep collecting under an older, accepted version: a
     // namespace that lost trust must lose its host-file entry too.
     etcd = remove;
-    synced = { status: 'False', reason: 'NotAccepted', message: `nothing is written to etcd while the spec is not accepted${entry ? `; removing the previous entry from ${key}` : ''}` };
+    synced = {
+      status: 'False',
+      reason: 'NotAccepted',
+      message: `nothing is written to etcd while the spec is not accepted${entry ? `; removing the previous entry from ${key}` : ''}`,
+    };
   } else if (entry && sameEntry(entry.value, desired)) {
-    synced = { status: 'True', reason: 'Synced', message: `${key} holds generation ${generation} (mod revision ${entry.modRevision})` };
+    synced = {
+      status: 'True',
+      reason: 'Synced',
+      message: `${key} holds generation ${generation} (mod revision ${entry.modRevision})`,
+    };
   } else {
     etcd = [{ op: 'put', key, value: JSON.stringify(desired), expectModRevision: entry?.modRevision ?? 0 }];
     synced = { status: 'Unknown', reason: 'Syncing', message: `writing generation ${generation} to ${key}` };

@@ -58,5 +58,6 @@ export interface LogCollection {
   status?: Partial<LogCollectionStatus>;
 }
 
-export const resourceKey = (r: { metadata: { namespace: string; name: string } }): string => `${r.metadata.namespace}/${r.metadata.name}`;
+export const resourceKey = (r: { metadata: { namespace: string; name: string } }): string =>
+  `${r.metadata.namespace}/${r.metadata.name}`;
 export const collectionName = (namespace: string, name: string): string => `k8s/${namespace}/${name}`;

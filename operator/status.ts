@@ -4,7 +4,13 @@
 // reconciler compares and skips the write. Pure.
 
 import type { AgentSummary } from './agents.ts';
-import type { Condition, ConditionStatus, ConditionType, LogCollection, LogCollectionStatus } from './resource.ts';
+import type {
+  Condition,
+  ConditionStatus,
+  ConditionType,
+  LogCollection,
+  LogCollectionStatus,
+} from './resource.ts';
 
 export interface Verdict {
   status: ConditionStatus;
@@ -28,29 +34,77 @@ export interface StatusFacts {
   agents: AgentSummary;
 }
 
-export function readyVerdict(accepted: Verdict, synced: Verdict, modRevision: number | undefined, a: AgentSummary): Verdict {
-  if (accepted.status !== 'True') return { status: 'False', reason: 'NotAccepted', message: 'the spec was not accepted; see the Accepted condition' };
-  if (synced.status !== 'True') return { status: 'False', reason: 'NotSynced', message: 'the entry is not in etcd yet; see the Synced condition' };
+export function readyVerdict(
+  accepted: Verdict,
+  synced: Verdict,
+  modRevision: number | undefined,
+  a: AgentSummary,
+): Verdict {
+  if (accepted.status !== 'True')
+    return {
+      status: 'False',
+      reason: 'NotAccepted',
+      message: 'the spec was not accepted; see the Accepted condition',
+    };
+  if (synced.status !== 'True')
+    return {
+      status: 'False',
+      reason: 'NotSynced',
+      message: 'the entry is not in etcd yet; see the Synced condition',
+    };
   if (a.agents === 0)
     return {
       status: 'False',
       reason: 'NoAgents',
-      message: 'no agent runs this collection yet; agents report it within seconds of the entry reaching etcd. If this persists, check that spec.nodes matches nodes where the agent DaemonSet runs',
+      message:
+        'no agent runs this collection yet; agents report it within seconds of the entry reaching etcd. If this persists, check that spec.nodes matches nodes where the agent DaemonSet runs',
     };
   if (a.agentsWithErrors > 0)
-    return { status: 'False', reason: 'AgentErrors', message: `${a.agentsWithErrors} of ${a.agents} agent(s) report errors; last: ${a.lastError ?? 'unknown'}` };
+    return {
+      status: 'False',
+      reason: 'AgentErrors',
+      message: `${a.agentsWithErrors} of ${a.agents} agent(s) report errors; last: ${a.lastError ?? 'unknown'}`,
+    };
   if (a.agentsUpToDate < a.agents)
-    return { status: 'False', reason: 'Rolling', message: `${a.agentsUpToDate} of ${a.agents} agent(s) applied mod revision ${modRevision}` };
-  return { status: 'True', reason: 'Running', message: `${a.agents} agent(s) run mod revision ${modRevision}` };
+    return {
+      status: 'False',
+      reason: 'Rolling',
+      message: `${a.agentsUpToDate} of ${a.agents} agent(s) applied mod revision ${modRevision}`,
+    };
+  return {
+    status: 'True',
+    reason: 'Running',
+    message: `${a.agents} agent(s) run mod revision ${modRevision}`,
+  };
 }
 
-function condition(type: ConditionType, v: Verdict, generation: number, previous: Condition[] | undefined, now: number): Condition {
+function condition(
+  type: ConditionType,
+  v: Verdict,
+  generation: number,
+  previous: Condition[] | undefined,
+  now: number,
+): Condition {
   const prev = previous?.find((c) => c.type === type);
-  const lastTransitionTime = prev && prev.status === v.status && prev.lastTransitionTime ? prev.lastTransitionTime : new Date(now).toISOString().replace(/\.\d+Z$/, 'Z');
-  return { type, status: v.status, reason: v.reason, message: v.message, observedGeneration: generation, lastTransitionTime };
+  const lastTransitionTime =
+    prev && prev.status === v.status && prev.lastTransitionTime
+      ? prev.lastTransitionTime
+      : new Date(now).toISOString().replace(/\.\d+Z$/, 'Z');
+  return {
+    type,
+    status: v.status,
+    reason: v.reason,
+    message: v.message,
+    observedGeneration: generation,
+    lastTransitionTime,
+  };
 }
 
-export function buildStatus(facts: StatusFacts, previous: LogCollection['status'], now: number): LogCollectionStatus {
+export function buildStatus(
+  facts: StatusFacts,
+  previous: LogCollection['status'],
+  now: number,
+): LogCollectionStatus {
   const ready = readyVerdict(facts.accepted, facts.synced, facts.modRevision, facts.agents);
   const prev = previous?.conditions;
   return {
@@ -80,11 +134,21 @@ export function transitionEvents(previous: LogCollection['status'], next: LogCol
   const prevAcc = was('Accepted');
   const generationMoved = previous?.observedGeneration !== next.observedGeneration;
   if (acc.status === 'True' && (prevAcc?.status !== 'True' || generationMoved))
-    events.push({ type: 'Normal', reason: 'Accepted', message: `generation ${next.observedGeneration} accepted` });
-  if (acc.status === 'False' && (prevAcc?.status !== 'False' || prevAcc.message !== acc.message || generationMoved))
+    events.push({
+      type: 'Normal',
+      reason: 'Accepted',
+      message: `generation ${next.observedGeneration} accepted`,
+    });
+  if (
+    acc.status === 'False' &&
+    (prevAcc?.status !== 'False' || prevAcc.message !== acc.message || generationMoved)
+  )
     events.push({ type: 'Warning', reason: 'Rejected', message: acc.message });
   const syn = is('Synced');
-  if (syn.status === 'True' && (was('Synced')?.status !== 'True' || generationMoved || previous?.modRevision !== next.modRevision))
+  if (
+    syn.status === 'True' &&
+    (was('Synced')?.status !== 'True' || generationMoved || previous?.modRevision !== next.modRevision)
+  )
     events.push({ type: 'Normal', reason: 'Synced', message: syn.message });
   return events;
 }

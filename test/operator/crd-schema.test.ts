@@ -29,26 +29,64 @@ test('every example resource passes the CRD schema, CEL rules included, and the 
   }
 });
 
-const base = { apiVersion: 'lcs.dev/v1alpha1', kind: 'LogCollection', metadata: { name: 'x', namespace: 'a' } };
+const base = {
+  apiVersion: 'lcs.dev/v1alpha1',
+  kind: 'LogCollection',
+  metadata: { name: 'x', namespace: 'a' },
+};
 const invalid: [string, unknown, RegExp][] = [
-  ['both sources (CEL)', { topic: 't', source: { files: { paths: ['/var/log/a'] }, pods: { namespace: 'a' } } }, /exactly one of files or pods/],
+  [
+    'both sources (CEL)',
+    { topic: 't', source: { files: { paths: ['/var/log/a'] }, pods: { namespace: 'a' } } },
+    /exactly one of files or pods/,
+  ],
   ['no source (CEL)', { topic: 't', source: {} }, /exactly one of files or pods/],
   ['missing topic', { source: { pods: { namespace: 'a' } } }, /topic: Required value/],
   ['bad topic', { topic: 'has space', source: { pods: { namespace: 'a' } } }, /spec\.topic: must match/],
   ['relative path', { topic: 't', source: { files: { paths: ['var/log/a'] } } }, /paths\[0\]: must match/],
   ['empty paths', { topic: 't', source: { files: { paths: [] } } }, /fewer than 1 items/],
-  ['unknown format', { topic: 't', source: { pods: { namespace: 'a' } }, parse: { format: 'xml' } }, /format: must be one of/],
-  ['selector operator', { topic: 't', source: { pods: { namespace: 'a', selector: { matchExpressions: [{ key: 'k', operator: 'Like' }] } } } }, /operator: must be one of/],
-  ['multiline maxLines 0', { topic: 't', source: { pods: { namespace: 'a' } }, parse: { multiline: { start: '^x', maxLines: 0 } } }, /maxLines: less than 1/],
-  ['unknown field', { topic: 't', source: { pods: { namespace: 'a' } }, tpoic: 'typo' }, /spec\.tpoic: unknown field/],
-  ['startAt', { topic: 't', source: { pods: { namespace: 'a' } }, startAt: 'middle' }, /startAt: must be one of/],
-  ['uppercase index', { topic: 't', source: { pods: { namespace: 'a' } }, index: 'Logs' }, /index: must match/],
+  [
+    'unknown format',
+    { topic: 't', source: { pods: { namespace: 'a' } }, parse: { format: 'xml' } },
+    /format: must be one of/,
+  ],
+  [
+    'selector operator',
+    {
+      topic: 't',
+      source: { pods: { namespace: 'a', selector: { matchExpressions: [{ key: 'k', operator: 'Like' }] } } },
+    },
+    /operator: must be one of/,
+  ],
+  [
+    'multiline maxLines 0',
+    { topic: 't', source: { pods: { namespace: 'a' } }, parse: { multiline: { start: '^x', maxLines: 0 } } },
+    /maxLines: less than 1/,
+  ],
+  [
+    'unknown field',
+    { topic: 't', source: { pods: { namespace: 'a' } }, tpoic: 'typo' },
+    /spec\.tpoic: unknown field/,
+  ],
+  [
+    'startAt',
+    { topic: 't', source: { pods: { namespace: 'a' } }, startAt: 'middle' },
+    /startAt: must be one of/,
+  ],
+  [
+    'uppercase index',
+    { topic: 't', source: { pods: { namespace: 'a' } }, index: 'Logs' },
+    /index: must match/,
+  ],
 ];
 
 for (const [name, spec, expected] of invalid) {
   test(`the CRD schema rejects: ${name}`, () => {
     const errors = validate({ ...base, spec }, schema);
-    assert.ok(errors.some((e) => expected.test(e)), `expected ${expected} in ${JSON.stringify(errors)}`);
+    assert.ok(
+      errors.some((e) => expected.test(e)),
+      `expected ${expected} in ${JSON.stringify(errors)}`,
+    );
     // The runtime validator agrees, so a resource that slipped past an old CRD is still rejected.
     assert.equal(parseCollectEntry(spec).ok, false);
   });

@@ -16,7 +16,10 @@ export const OPERATOR_NS = 'lcs-system';
 const base = { group: GROUP, version: VERSION, plural: PLURAL };
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
-export const podsSpec = (ns: string, topic = 'app-logs') => ({ topic, source: { pods: { namespace: ns, selector: { matchLabels: { app: 'web' } } } } });
+export const podsSpec = (ns: string, topic = 'app-logs') => ({
+  topic,
+  source: { pods: { namespace: ns, selector: { matchLabels: { app: 'web' } } } },
+});
 
 export class Harness {
   readonly api: KubeApiDouble;
@@ -28,7 +31,9 @@ export class Harness {
 
   private constructor(api: KubeApiDouble) {
     this.api = api;
-    this.etcd = new Etcd3({ hosts: (process.env['LCS_ETCD_ENDPOINTS'] ?? 'http://127.0.0.1:2379').split(',') });
+    this.etcd = new Etcd3({
+      hosts: (process.env['LCS_ETCD_ENDPOINTS'] ?? 'http://127.0.0.1:2379').split(','),
+    });
     this.kc = new KubeConfig();
     this.kc.loadFromString(api.kubeconfig());
     this.co = this.kc.makeApiClient(CustomObjectsApi);
@@ -56,25 +61,45 @@ export class Harness {
       policy: { trustedNamespaces: [OPERATOR_NS] },
       resyncMs: 1000,
       host: identity,
-      leader: { enabled: true, namespace: OPERATOR_NS, name: 'lcs-operator', identity, leaseDurationMs: 1500, renewDeadlineMs: 1000, retryPeriodMs: 200 },
+      leader: {
+        enabled: true,
+        namespace: OPERATOR_NS,
+        name: 'lcs-operator',
+        identity,
+        leaseDurationMs: 1500,
+        renewDeadlineMs: 1000,
+        retryPeriodMs: 200,
+      },
       ...over,
     };
   }
 
   async operator(over: Partial<OperatorConfig> & { identity?: string } = {}): Promise<Operator> {
     const cfg = this.config(over);
-    const op = new Operator(cfg, { kc: this.kc, etcd: this.etcd, logger: this.logger(cfg.leader.identity), clock: systemClock });
+    const op = new Operator(cfg, {
+      kc: this.kc,
+      etcd: this.etcd,
+      logger: this.logger(cfg.leader.identity),
+      clock: systemClock,
+    });
     this.operators.push(op);
     await op.start();
     return op;
   }
 
   async create(ns: string, name: string, spec: unknown): Promise<LogCollection> {
-    return (await this.co.createNamespacedCustomObject({ ...base, namespace: ns, body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'LogCollection', metadata: { name }, spec } })) as LogCollection;
+    return (await this.co.createNamespacedCustomObject({
+      ...base,
+      namespace: ns,
+      body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'LogCollection', metadata: { name }, spec },
+    })) as LogCollection;
   }
 
   async patch(ns: string, name: string, body: unknown): Promise<LogCollection> {
-    return (await this.co.patchNamespacedCustomObject({ ...base, namespace: ns, name, body }, merge)) as LogCollection;
+    return (await this.co.patchNamespacedCustomObject(
+      { ...base, namespace: ns, name, body },
+      merge,
+    )) as LogCollection;
   }
 
   async remove(ns: string, name: string): Promise<void> {
@@ -94,14 +119,21 @@ export class Harness {
     return r?.status?.conditions?.find((c) => c.type === type);
   }
 
-  async entry(ns: string, name: string): Promise<{ value: Record<string, unknown>; modRevision: number } | undefined> {
+  async entry(
+    ns: string,
+    name: string,
+  ): Promise<{ value: Record<string, unknown>; modRevision: number } | undefined> {
     const res = await this.etcd.get(k8sEntryKey(ns, name)).exec();
     const kv = res.kvs[0];
     return kv ? { value: JSON.parse(kv.value.toString()), modRevision: Number(kv.mod_revision) } : undefined;
   }
 
   /** Writes an agent status record the way an agent would (AgentStatus shape). */
-  async agentReports(node: string, collections: AgentStatus['collections'], rejected: Record<string, string> = {}): Promise<void> {
+  async agentReports(
+    node: string,
+    collections: AgentStatus['collections'],
+    rejected: Record<string, string> = {},
+  ): Promise<void> {
     const now = new Date().toISOString();
     const status: AgentStatus = {
       node,

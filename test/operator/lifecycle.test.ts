@@ -14,7 +14,10 @@ test('create → entry in etcd within 1 s, Ready once an agent reports it; updat
 
   const t0 = Date.now();
   await h.create('team-a', 'web', podsSpec('team-a'));
-  const first = await waitFor('the entry in etcd', () => h.entry('team-a', 'web'), { timeoutMs: 1000, intervalMs: 20 });
+  const first = await waitFor('the entry in etcd', () => h.entry('team-a', 'web'), {
+    timeoutMs: 1000,
+    intervalMs: 20,
+  });
   assert.ok(Date.now() - t0 <= 1000);
   assert.equal(first.value['topic'], 'app-logs');
 
@@ -28,7 +31,15 @@ test('create → entry in etcd within 1 s, Ready once an agent reports it; updat
   assert.equal(h.condition(synced, 'Accepted')?.status, 'True');
   assert.equal(h.condition(synced, 'Ready')?.reason, 'NoAgents');
 
-  await h.agentReports('node-1', { 'k8s/team-a/web': { topic: 'app-logs', modRevision: first.modRevision, files: 2, eventsPerSec: 41.7, errors: [] } });
+  await h.agentReports('node-1', {
+    'k8s/team-a/web': {
+      topic: 'app-logs',
+      modRevision: first.modRevision,
+      files: 2,
+      eventsPerSec: 41.7,
+      errors: [],
+    },
+  });
   const ready = await waitFor('Ready=True', async () => {
     const r = await h.get('team-a', 'web');
     return h.condition(r, 'Ready')?.status === 'True' && r;
@@ -43,7 +54,10 @@ test('create → entry in etcd within 1 s, Ready once an agent reports it; updat
   const etcdWritesBefore = Harness.counter(op, 'lcs_operator_etcd_writes_total');
   const reconcilesBefore = Harness.counter(op, 'lcs_operator_reconciles_total');
   await h.patch('team-a', 'web', { metadata: { labels: { owner: 'team-a' } } });
-  await waitFor('a reconcile of the label change and a resync', () => Harness.counter(op, 'lcs_operator_reconciles_total') >= reconcilesBefore + 2 && op.controller.idle);
+  await waitFor(
+    'a reconcile of the label change and a resync',
+    () => Harness.counter(op, 'lcs_operator_reconciles_total') >= reconcilesBefore + 2 && op.controller.idle,
+  );
   assert.equal(h.api.statusWrites('web').length, writesBefore, 'no status write when nothing changed');
   assert.equal(Harness.counter(op, 'lcs_operator_etcd_writes_total'), etcdWritesBefore);
   assert.equal((await h.entry('team-a', 'web'))?.modRevision, first.modRevision);
@@ -59,9 +73,20 @@ test('create → entry in etcd within 1 s, Ready once an agent reports it; updat
     return r?.status?.observedGeneration === 2 && r?.status.modRevision === updated.modRevision && r;
   });
   assert.equal(gen2.metadata.generation, 2);
-  assert.deepEqual(gen2.status?.conditions?.map((c) => c.observedGeneration), [2, 2, 2]);
+  assert.deepEqual(
+    gen2.status?.conditions?.map((c) => c.observedGeneration),
+    [2, 2, 2],
+  );
   assert.equal(h.condition(gen2, 'Ready')?.reason, 'Rolling');
-  await h.agentReports('node-1', { 'k8s/team-a/web': { topic: 'web-logs', modRevision: updated.modRevision, files: 2, eventsPerSec: 3, errors: ['/var/log/pods/x: EACCES'] } });
+  await h.agentReports('node-1', {
+    'k8s/team-a/web': {
+      topic: 'web-logs',
+      modRevision: updated.modRevision,
+      files: 2,
+      eventsPerSec: 3,
+      errors: ['/var/log/pods/x: EACCES'],
+    },
+  });
   const failing = await waitFor('Ready=False AgentErrors', async () => {
     const r = await h.get('team-a', 'web');
     return h.condition(r, 'Ready')?.reason === 'AgentErrors' && r;
@@ -78,11 +103,13 @@ test('create → entry in etcd within 1 s, Ready once an agent reports it; updat
   await h.remove('team-a', 'web');
   await waitFor('the resource to be gone', async () => (await h.get('team-a', 'web')) === undefined);
   assert.equal(await h.entry('team-a', 'web'), undefined);
-  const finalizerRelease = h.api.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith('/logcollections/web'));
+  const finalizerRelease = h.api.requests.filter(
+    (r) => r.method === 'PATCH' && r.path.endsWith('/logcollections/web'),
+  );
   assert.equal(finalizerRelease.length >= 2, true, 'finalizer added, then released');
 });
 
-test('a LogCollection asking for another namespace\'s pods, or host files from an untrusted namespace, is rejected and etcd stays untouched', async (t) => {
+test("a LogCollection asking for another namespace's pods, or host files from an untrusted namespace, is rejected and etcd stays untouched", async (t) => {
   const h = await Harness.start();
   t.after(() => h.close());
   const op = await h.operator();
@@ -107,7 +134,11 @@ test('a LogCollection asking for another namespace\'s pods, or host files from a
   assert.equal(await h.entry('team-a', 'steal'), undefined);
   assert.equal(await h.entry('team-a', 'host'), undefined);
   assert.deepEqual(await h.etcd.getAll().prefix('/lcs/v1/collect/k8s/').keys(), []);
-  assert.equal(Harness.counter(op, 'lcs_operator_etcd_writes_total'), 0, 'the operator wrote nothing to etcd');
+  assert.equal(
+    Harness.counter(op, 'lcs_operator_etcd_writes_total'),
+    0,
+    'the operator wrote nothing to etcd',
+  );
   const warnings = h.api.store.list('events', 'team-a').items.filter((e) => e['reason'] === 'Rejected');
   assert.equal(warnings.length, 2);
 

@@ -16,7 +16,11 @@ test('two replicas: only the leader writes; the other takes over when it stops',
   });
   const follower = ops.find((o) => o !== leader)!;
   for (const n of ['a', 'b']) await h.create('team-a', n, podsSpec('team-a', n));
-  for (const n of ['a', 'b']) await waitFor(`${n} synced`, async () => h.condition(await h.get('team-a', n), 'Synced')?.status === 'True');
+  for (const n of ['a', 'b'])
+    await waitFor(
+      `${n} synced`,
+      async () => h.condition(await h.get('team-a', n), 'Synced')?.status === 'True',
+    );
   await waitFor('follower sees the resources', () => follower.informer.list().length === 2);
   assert.equal(ops.filter((o) => o.elector?.leading).length, 1, 'never two leaders');
   assert.ok(Harness.counter(leader, 'lcs_operator_etcd_writes_total') >= 2);
@@ -27,7 +31,10 @@ test('two replicas: only the leader writes; the other takes over when it stops',
   await leader.shutdown();
   await waitFor('the follower to lead', () => follower.elector?.leading, { timeoutMs: 3000 });
   const lease = h.api.store.get('leases', 'lcs-system', 'lcs-operator');
-  assert.equal((lease['spec'] as { holderIdentity: string }).holderIdentity, follower === ops[0] ? 'op-1' : 'op-2');
+  assert.equal(
+    (lease['spec'] as { holderIdentity: string }).holderIdentity,
+    follower === ops[0] ? 'op-1' : 'op-2',
+  );
   await h.create('team-a', 'c', podsSpec('team-a', 'c'));
   await waitFor('the new leader writes c', () => h.entry('team-a', 'c'));
   assert.ok(Harness.counter(follower, 'lcs_operator_etcd_writes_total') >= 1);
@@ -39,7 +46,10 @@ test('watch streams dropped and a 410 on reconnect: the operator relists and con
   const op = await h.operator();
   await h.create('team-a', 'keep', podsSpec('team-a', 'keep'));
   await h.create('team-a', 'drop', podsSpec('team-a', 'drop'));
-  await waitFor('entries', async () => (await h.entry('team-a', 'keep')) && (await h.entry('team-a', 'drop')));
+  await waitFor(
+    'entries',
+    async () => (await h.entry('team-a', 'keep')) && (await h.entry('team-a', 'drop')),
+  );
   const lists = op.informer.lists;
 
   // Watches fail until we say so, so changes pile up unseen; then the history is forgotten.
@@ -53,10 +63,20 @@ test('watch streams dropped and a 410 on reconnect: the operator relists and con
   h.api.store.compact();
   h.api.clearFaults();
 
-  await waitFor('keep updated', async () => (await h.entry('team-a', 'keep'))?.value['topic'] === 'keep-v2', { timeoutMs: 15000 });
-  await waitFor('drop removed and its finalizer released', async () => (await h.entry('team-a', 'drop')) === undefined && (await h.get('team-a', 'drop')) === undefined, { timeoutMs: 15000 });
+  await waitFor('keep updated', async () => (await h.entry('team-a', 'keep'))?.value['topic'] === 'keep-v2', {
+    timeoutMs: 15000,
+  });
+  await waitFor(
+    'drop removed and its finalizer released',
+    async () =>
+      (await h.entry('team-a', 'drop')) === undefined && (await h.get('team-a', 'drop')) === undefined,
+    { timeoutMs: 15000 },
+  );
   await waitFor('new written', () => h.entry('team-a', 'new'), { timeoutMs: 15000 });
-  assert.ok(h.api.requests.some((r) => r.expired), 'a re-watch got 410 Expired');
+  assert.ok(
+    h.api.requests.some((r) => r.expired),
+    'a re-watch got 410 Expired',
+  );
   assert.ok(op.informer.lists > lists, 'the informer relisted');
   const gone = h.api.requests.filter((r) => r.watch && r.status === 200);
   assert.ok(gone.length >= 2, 'watched again after the relist');

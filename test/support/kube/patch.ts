@@ -13,7 +13,8 @@ export class PatchError extends Error {
   }
 }
 
-const isObject = (v: unknown): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, Json> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function mergePatch(target: Json, patch: Json): Json {
   if (!isObject(patch)) return structuredClone(patch);
@@ -127,6 +128,11 @@ export function jsonPatch(target: Json, ops: unknown): Json {
 /** Key-sorted copy, so equality does not depend on key order. */
 export function canonical(v: Json | undefined): Json | undefined {
   if (Array.isArray(v)) return v.map((x) => canonical(x) as Json);
-  if (isObject(v)) return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k]) as Json]));
+  if (isObject(v))
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, canonical(v[k]) as Json]),
+    );
   return v;
 }

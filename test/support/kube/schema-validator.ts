@@ -8,7 +8,15 @@ import { evaluate } from '@marcbachmann/cel-js';
 export type Schema = Record<string, unknown>;
 
 const typeOf = (v: unknown): string =>
-  v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'number') : typeof v;
+  v === null
+    ? 'null'
+    : Array.isArray(v)
+      ? 'array'
+      : typeof v === 'number'
+        ? Number.isInteger(v)
+          ? 'integer'
+          : 'number'
+        : typeof v;
 
 /** CEL distinguishes int from double: integer fields become BigInt like the API server's int64. */
 function toCel(v: unknown, s: Schema): unknown {
@@ -27,33 +35,49 @@ export function validate(value: unknown, schema: Schema, path = ''): string[] {
   const at = path || '<root>';
   const type = schema['type'] as string | undefined;
   const actual = typeOf(value);
-  if (type && !(type === actual || (type === 'number' && actual === 'integer'))) return [`${at}: must be of type ${type}, got ${actual}`];
-  if (schema['enum'] && !(schema['enum'] as unknown[]).includes(value)) errors.push(`${at}: must be one of ${(schema['enum'] as unknown[]).join(', ')}`);
+  if (type && !(type === actual || (type === 'number' && actual === 'integer')))
+    return [`${at}: must be of type ${type}, got ${actual}`];
+  if (schema['enum'] && !(schema['enum'] as unknown[]).includes(value))
+    errors.push(`${at}: must be one of ${(schema['enum'] as unknown[]).join(', ')}`);
   if (typeof value === 'string') {
-    if (typeof schema['pattern'] === 'string' && !new RegExp(schema['pattern'] as string, 'u').test(value)) errors.push(`${at}: must match ${schema['pattern']}`);
-    if (typeof schema['minLength'] === 'number' && value.length < schema['minLength']) errors.push(`${at}: shorter than ${schema['minLength']}`);
-    if (typeof schema['maxLength'] === 'number' && value.length > schema['maxLength']) errors.push(`${at}: longer than ${schema['maxLength']}`);
+    if (typeof schema['pattern'] === 'string' && !new RegExp(schema['pattern'] as string, 'u').test(value))
+      errors.push(`${at}: must match ${schema['pattern']}`);
+    if (typeof schema['minLength'] === 'number' && value.length < schema['minLength'])
+      errors.push(`${at}: shorter than ${schema['minLength']}`);
+    if (typeof schema['maxLength'] === 'number' && value.length > schema['maxLength'])
+      errors.push(`${at}: longer than ${schema['maxLength']}`);
   }
   if (typeof value === 'number') {
-    if (typeof schema['minimum'] === 'number' && value < schema['minimum']) errors.push(`${at}: less than ${schema['minimum']}`);
-    if (typeof schema['maximum'] === 'number' && value > schema['maximum']) errors.push(`${at}: greater than ${schema['maximum']}`);
+    if (typeof schema['minimum'] === 'number' && value < schema['minimum'])
+      errors.push(`${at}: less than ${schema['minimum']}`);
+    if (typeof schema['maximum'] === 'number' && value > schema['maximum'])
+      errors.push(`${at}: greater than ${schema['maximum']}`);
   }
   if (Array.isArray(value)) {
-    if (typeof schema['minItems'] === 'number' && value.length < schema['minItems']) errors.push(`${at}: fewer than ${schema['minItems']} items`);
-    if (typeof schema['maxItems'] === 'number' && value.length > schema['maxItems']) errors.push(`${at}: more than ${schema['maxItems']} items`);
+    if (typeof schema['minItems'] === 'number' && value.length < schema['minItems'])
+      errors.push(`${at}: fewer than ${schema['minItems']} items`);
+    if (typeof schema['maxItems'] === 'number' && value.length > schema['maxItems'])
+      errors.push(`${at}: more than ${schema['maxItems']} items`);
     value.forEach((x, i) => errors.push(...validate(x, (schema['items'] as Schema) ?? {}, `${path}[${i}]`)));
   }
   if (actual === 'object') {
     const obj = value as Record<string, unknown>;
     const props = schema['properties'] as Record<string, Schema> | undefined;
     const extra = schema['additionalProperties'] as Schema | undefined;
-    for (const r of (schema['required'] as string[]) ?? []) if (obj[r] === undefined) errors.push(`${path ? path + '.' : ''}${r}: Required value`);
-    if (typeof schema['maxProperties'] === 'number' && Object.keys(obj).length > schema['maxProperties']) errors.push(`${at}: more than ${schema['maxProperties']} properties`);
+    for (const r of (schema['required'] as string[]) ?? [])
+      if (obj[r] === undefined) errors.push(`${path ? path + '.' : ''}${r}: Required value`);
+    if (typeof schema['maxProperties'] === 'number' && Object.keys(obj).length > schema['maxProperties'])
+      errors.push(`${at}: more than ${schema['maxProperties']} properties`);
     for (const [k, v] of Object.entries(obj)) {
       const sub = props?.[k] ?? extra;
       const p = path ? `${path}.${k}` : k;
       if (sub) errors.push(...validate(v, sub, p));
-      else if (props && !schema['x-kubernetes-preserve-unknown-fields'] && !(path === 'metadata' || p === 'metadata')) errors.push(`${p}: unknown field`);
+      else if (
+        props &&
+        !schema['x-kubernetes-preserve-unknown-fields'] &&
+        !(path === 'metadata' || p === 'metadata')
+      )
+        errors.push(`${p}: unknown field`);
     }
   }
   // The API server runs CEL rules on values that passed the OpenAPI checks.
@@ -65,7 +89,10 @@ export function validate(value: unknown, schema: Schema, path = ''): string[] {
       } catch (err) {
         ok = `error: ${(err as Error).message}`;
       }
-      if (ok !== true) errors.push(`${at}: ${rule.message ?? `failed rule: ${rule.rule}`}${typeof ok === 'string' ? ` (${ok})` : ''}`);
+      if (ok !== true)
+        errors.push(
+          `${at}: ${rule.message ?? `failed rule: ${rule.rule}`}${typeof ok === 'string' ? ` (${ok})` : ''}`,
+        );
     }
   }
   return errors;

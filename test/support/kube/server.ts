@@ -7,7 +7,14 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApiError, ObjectStore, type Obj, type PatchType, type StoreEvent, type Subresource } from './store.ts';
+import {
+  ApiError,
+  ObjectStore,
+  type Obj,
+  type PatchType,
+  type StoreEvent,
+  type Subresource,
+} from './store.ts';
 
 export interface LoggedRequest {
   method: string;
@@ -117,13 +124,23 @@ export class KubeApiDouble {
   bookmark(): void {
     for (const s of this.streams) {
       const kind = (s as ServerResponse & { lcsKind?: string }).lcsKind ?? '';
-      s.write(JSON.stringify({ type: 'BOOKMARK', object: { kind, metadata: { resourceVersion: this.store.resourceVersion } } }) + '\n');
+      s.write(
+        JSON.stringify({
+          type: 'BOOKMARK',
+          object: { kind, metadata: { resourceVersion: this.store.resourceVersion } },
+        }) + '\n',
+      );
     }
   }
 
   /** The next `count` requests matching get `status` (a Kubernetes Status error). */
   fail(opts: { method?: string; pathIncludes?: string; status?: number; count?: number }): void {
-    this.faults.push({ method: opts.method, pathIncludes: opts.pathIncludes, status: opts.status ?? 500, remaining: opts.count ?? 1 });
+    this.faults.push({
+      method: opts.method,
+      pathIncludes: opts.pathIncludes,
+      status: opts.status ?? 500,
+      remaining: opts.count ?? 1,
+    });
   }
 
   clearFaults(): void {
@@ -133,7 +150,11 @@ export class KubeApiDouble {
   /** Successful writes to a /status subresource (optionally of one object). */
   statusWrites(name?: string): LoggedRequest[] {
     return this.requests.filter(
-      (r) => (r.method === 'PATCH' || r.method === 'PUT') && r.status < 300 && r.path.endsWith('/status') && (name === undefined || r.path.endsWith(`/${name}/status`)),
+      (r) =>
+        (r.method === 'PATCH' || r.method === 'PUT') &&
+        r.status < 300 &&
+        r.path.endsWith('/status') &&
+        (name === undefined || r.path.endsWith(`/${name}/status`)),
     );
   }
 
@@ -160,16 +181,29 @@ export class KubeApiDouble {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
     try {
-      if (req.headers.authorization !== `Bearer ${TOKEN}`) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+      if (req.headers.authorization !== `Bearer ${TOKEN}`)
+        throw new ApiError(401, 'Unauthorized', 'Unauthorized');
       const fault = this.faults.find(
-        (f) => f.remaining > 0 && (!f.method || f.method === entry.method) && (!f.pathIncludes || `${entry.path}?${entry.query}`.includes(f.pathIncludes)),
+        (f) =>
+          f.remaining > 0 &&
+          (!f.method || f.method === entry.method) &&
+          (!f.pathIncludes || `${entry.path}?${entry.query}`.includes(f.pathIncludes)),
       );
       if (fault) {
         fault.remaining--;
-        throw new ApiError(fault.status, fault.status === 500 ? 'InternalError' : 'ServiceUnavailable', 'injected failure');
+        throw new ApiError(
+          fault.status,
+          fault.status === 500 ? 'InternalError' : 'ServiceUnavailable',
+          'injected failure',
+        );
       }
       const route = parseRoute(url.pathname);
-      if (!route) throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`);
+      if (!route)
+        throw new ApiError(
+          404,
+          'NotFound',
+          `the server could not find the requested resource (${url.pathname})`,
+        );
       const body = req.method === 'GET' || req.method === 'DELETE' ? undefined : await readBody(req);
       const { store } = this;
       const { plural, namespace, name, sub } = route;
@@ -184,7 +218,12 @@ export class KubeApiDouble {
           {
             const t = store.type(plural);
             const { items, resourceVersion } = store.list(plural, namespace);
-            return send(200, { apiVersion: t.group ? `${t.group}/${t.version}` : t.version, kind: `${t.kind}List`, metadata: { resourceVersion }, items });
+            return send(200, {
+              apiVersion: t.group ? `${t.group}/${t.version}` : t.version,
+              kind: `${t.kind}List`,
+              metadata: { resourceVersion },
+              items,
+            });
           }
         case 'POST':
           if (name !== undefined) throw new ApiError(405, 'MethodNotAllowed', 'POST to a named object');
@@ -192,9 +231,17 @@ export class KubeApiDouble {
         case 'PUT':
           return send(200, store.update(plural, needNs(), requireName(name), body, sub));
         case 'PATCH': {
-          const type: PatchType | undefined =
-            entry.contentType?.startsWith('application/merge-patch+json') ? 'merge' : entry.contentType?.startsWith('application/json-patch+json') ? 'json' : undefined;
-          if (!type) throw new ApiError(415, 'UnsupportedMediaType', `the double supports merge and JSON patch only, got ${entry.contentType}`);
+          const type: PatchType | undefined = entry.contentType?.startsWith('application/merge-patch+json')
+            ? 'merge'
+            : entry.contentType?.startsWith('application/json-patch+json')
+              ? 'json'
+              : undefined;
+          if (!type)
+            throw new ApiError(
+              415,
+              'UnsupportedMediaType',
+              `the double supports merge and JSON patch only, got ${entry.contentType}`,
+            );
           return send(200, store.patch(plural, needNs(), requireName(name), type, body, sub));
         }
         case 'DELETE':
@@ -208,7 +255,13 @@ export class KubeApiDouble {
     }
   }
 
-  private watch(res: ServerResponse, entry: LoggedRequest, plural: string, namespace: string | undefined, q: URLSearchParams): void {
+  private watch(
+    res: ServerResponse,
+    entry: LoggedRequest,
+    plural: string,
+    namespace: string | undefined,
+    q: URLSearchParams,
+  ): void {
     const t = this.store.type(plural);
     entry.status = 200;
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
@@ -219,7 +272,14 @@ export class KubeApiDouble {
     if (backlog === 'expired') {
       // The real API server answers 200 and sends the 410 as an ERROR event, then closes.
       entry.expired = true;
-      line('ERROR', statusBody(410, 'Expired', `too old resource version: ${q.get('resourceVersion')} (${this.store.resourceVersion})`));
+      line(
+        'ERROR',
+        statusBody(
+          410,
+          'Expired',
+          `too old resource version: ${q.get('resourceVersion')} (${this.store.resourceVersion})`,
+        ),
+      );
       res.end();
       return;
     }
@@ -227,7 +287,8 @@ export class KubeApiDouble {
     this.streams.add(res);
     for (const ev of backlog) line(ev.type, ev.object);
     const off = this.store.onEvent((ev: StoreEvent) => {
-      if (ev.plural === plural && (namespace === undefined || ev.object.metadata.namespace === namespace)) line(ev.type, ev.object as Obj);
+      if (ev.plural === plural && (namespace === undefined || ev.object.metadata.namespace === namespace))
+        line(ev.type, ev.object as Obj);
     });
     const timeout = Number(q.get('timeoutSeconds') ?? 0);
     const timer = timeout > 0 ? setTimeout(() => res.end(), timeout * 1000) : undefined;

@@ -17,8 +17,22 @@ export interface ResourceType {
 }
 
 export const RESOURCE_TYPES: ResourceType[] = [
-  { group: 'lcs.dev', version: 'v1alpha1', plural: 'logcollections', kind: 'LogCollection', statusSubresource: true, generation: true },
-  { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', statusSubresource: false, generation: false },
+  {
+    group: 'lcs.dev',
+    version: 'v1alpha1',
+    plural: 'logcollections',
+    kind: 'LogCollection',
+    statusSubresource: true,
+    generation: true,
+  },
+  {
+    group: 'coordination.k8s.io',
+    version: 'v1',
+    plural: 'leases',
+    kind: 'Lease',
+    statusSubresource: false,
+    generation: false,
+  },
   { group: '', version: 'v1', plural: 'events', kind: 'Event', statusSubresource: false, generation: false },
 ];
 
@@ -79,7 +93,8 @@ export class ObjectStore {
 
   type(plural: string): ResourceType {
     const t = RESOURCE_TYPES.find((r) => r.plural === plural);
-    if (!t) throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${plural})`);
+    if (!t)
+      throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${plural})`);
     return t;
   }
 
@@ -94,7 +109,9 @@ export class ObjectStore {
 
   list(plural: string, namespace?: string): { items: Obj[]; resourceVersion: string } {
     this.type(plural);
-    const items = [...this.objects.get(plural)!.values()].filter((o) => namespace === undefined || o.metadata.namespace === namespace);
+    const items = [...this.objects.get(plural)!.values()].filter(
+      (o) => namespace === undefined || o.metadata.namespace === namespace,
+    );
     return { items: structuredClone(items), resourceVersion: this.resourceVersion };
   }
 
@@ -107,14 +124,21 @@ export class ObjectStore {
   create(plural: string, namespace: string, body: unknown): Obj {
     const t = this.type(plural);
     const obj = structuredClone(body) as Obj;
-    if (typeof obj !== 'object' || obj === null || typeof obj.metadata !== 'object') throw new ApiError(400, 'BadRequest', 'body must be an object with metadata');
+    if (typeof obj !== 'object' || obj === null || typeof obj.metadata !== 'object')
+      throw new ApiError(400, 'BadRequest', 'body must be an object with metadata');
     const meta = obj.metadata;
-    if (!meta.name && typeof meta['generateName'] === 'string') meta.name = `${meta['generateName']}${randomUUID().slice(0, 5)}`;
+    if (!meta.name && typeof meta['generateName'] === 'string')
+      meta.name = `${meta['generateName']}${randomUUID().slice(0, 5)}`;
     if (!meta.name) throw new ApiError(422, 'Invalid', 'metadata.name: Required value');
     if (meta.namespace && meta.namespace !== namespace)
-      throw new ApiError(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
+      throw new ApiError(
+        400,
+        'BadRequest',
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
     const map = this.objects.get(plural)!;
-    if (map.has(`${namespace}/${meta.name}`)) throw new ApiError(409, 'AlreadyExists', `${plural} "${meta.name}" already exists`);
+    if (map.has(`${namespace}/${meta.name}`))
+      throw new ApiError(409, 'AlreadyExists', `${plural} "${meta.name}" already exists`);
     meta.namespace = namespace;
     meta.uid = randomUUID();
     meta['creationTimestamp'] = new Date(this.now()).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -131,22 +155,39 @@ export class ObjectStore {
   update(plural: string, namespace: string, name: string, body: unknown, sub: Subresource): Obj {
     const current = this.get(plural, namespace, name);
     const next = structuredClone(body) as Obj;
-    if (typeof next !== 'object' || next === null || typeof next.metadata !== 'object') throw new ApiError(400, 'BadRequest', 'body must be an object with metadata');
-    if (next.metadata.name !== undefined && next.metadata.name !== name) throw new ApiError(400, 'BadRequest', 'the name of the object does not match the name on the URL');
+    if (typeof next !== 'object' || next === null || typeof next.metadata !== 'object')
+      throw new ApiError(400, 'BadRequest', 'body must be an object with metadata');
+    if (next.metadata.name !== undefined && next.metadata.name !== name)
+      throw new ApiError(400, 'BadRequest', 'the name of the object does not match the name on the URL');
     return this.write(plural, current, next, sub);
   }
 
-  patch(plural: string, namespace: string, name: string, type: PatchType, body: unknown, sub: Subresource): Obj {
+  patch(
+    plural: string,
+    namespace: string,
+    name: string,
+    type: PatchType,
+    body: unknown,
+    sub: Subresource,
+  ): Obj {
     const current = this.get(plural, namespace, name);
     let next: Obj;
     try {
-      next = (type === 'merge' ? mergePatch(current as unknown as Json, body as Json) : jsonPatch(current as unknown as Json, body)) as Obj;
+      next = (
+        type === 'merge'
+          ? mergePatch(current as unknown as Json, body as Json)
+          : jsonPatch(current as unknown as Json, body)
+      ) as Obj;
     } catch (err) {
-      if (err instanceof PatchError) throw new ApiError(err.status, err.status === 422 ? 'Invalid' : 'BadRequest', err.message);
+      if (err instanceof PatchError)
+        throw new ApiError(err.status, err.status === 422 ? 'Invalid' : 'BadRequest', err.message);
       throw err;
     }
     // A merge patch that does not mention resourceVersion is unconditional.
-    const asked = type === 'merge' ? ((body as { metadata?: { resourceVersion?: string } })?.metadata?.resourceVersion) : next.metadata?.resourceVersion;
+    const asked =
+      type === 'merge'
+        ? (body as { metadata?: { resourceVersion?: string } })?.metadata?.resourceVersion
+        : next.metadata?.resourceVersion;
     next.metadata = { ...next.metadata, resourceVersion: asked ?? current.metadata.resourceVersion! };
     return this.write(plural, current, next, sub);
   }
@@ -167,9 +208,15 @@ export class ObjectStore {
    * rv '' or '0' means "start now": synthetic ADDED events for what exists.
    */
   since(plural: string, namespace: string | undefined, rv: string | undefined): StoreEvent[] | 'expired' {
-    const match = (e: StoreEvent) => e.plural === plural && (namespace === undefined || e.object.metadata.namespace === namespace);
+    const match = (e: StoreEvent) =>
+      e.plural === plural && (namespace === undefined || e.object.metadata.namespace === namespace);
     if (rv === undefined || rv === '' || rv === '0') {
-      return this.list(plural, namespace).items.map((o) => ({ type: 'ADDED' as const, plural, object: o, rv: Number(o.metadata.resourceVersion) }));
+      return this.list(plural, namespace).items.map((o) => ({
+        type: 'ADDED' as const,
+        plural,
+        object: o,
+        rv: Number(o.metadata.resourceVersion),
+      }));
     }
     const from = Number(rv);
     if (!Number.isFinite(from) || from < this.oldestWatchable) return 'expired';
@@ -184,8 +231,15 @@ export class ObjectStore {
 
   private write(plural: string, current: Obj, next: Obj, sub: Subresource): Obj {
     const t = this.type(plural);
-    if (next.metadata.resourceVersion !== undefined && next.metadata.resourceVersion !== current.metadata.resourceVersion)
-      throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${plural} "${current.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`);
+    if (
+      next.metadata.resourceVersion !== undefined &&
+      next.metadata.resourceVersion !== current.metadata.resourceVersion
+    )
+      throw new ApiError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${plural} "${current.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`,
+      );
     let result: Obj;
     if (sub === 'status') {
       if (!t.statusSubresource) throw new ApiError(404, 'NotFound', `${plural} has no status subresource`);
@@ -195,7 +249,15 @@ export class ObjectStore {
     } else {
       result = { ...next, metadata: { ...next.metadata } } as Obj;
       // Immutable and server-owned metadata.
-      for (const k of ['uid', 'creationTimestamp', 'namespace', 'name', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds'] as const) {
+      for (const k of [
+        'uid',
+        'creationTimestamp',
+        'namespace',
+        'name',
+        'generation',
+        'deletionTimestamp',
+        'deletionGracePeriodSeconds',
+      ] as const) {
         const meta = result.metadata as Record<string, Json | undefined>;
         if (current.metadata[k] === undefined) delete meta[k];
         else meta[k] = current.metadata[k];
@@ -207,14 +269,25 @@ export class ObjectStore {
       if (current.metadata.deletionTimestamp) {
         const had = new Set(current.metadata.finalizers ?? []);
         const added = (result.metadata.finalizers ?? []).filter((f) => !had.has(f));
-        if (added.length) throw new ApiError(422, 'Invalid', `metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`);
+        if (added.length)
+          throw new ApiError(
+            422,
+            'Invalid',
+            `metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`,
+          );
       }
-      if (t.generation && specOf(result) !== specOf(current)) result.metadata.generation = (current.metadata.generation ?? 0) + 1;
+      if (t.generation && specOf(result) !== specOf(current))
+        result.metadata.generation = (current.metadata.generation ?? 0) + 1;
     }
     result['apiVersion'] = current['apiVersion']!;
     result['kind'] = current['kind']!;
-    if (result.metadata.deletionTimestamp && !result.metadata.finalizers?.length) return this.commit(plural, result, 'DELETED');
-    if (JSON.stringify(canonical(result as unknown as Json)) === JSON.stringify(canonical(current as unknown as Json))) return current;
+    if (result.metadata.deletionTimestamp && !result.metadata.finalizers?.length)
+      return this.commit(plural, result, 'DELETED');
+    if (
+      JSON.stringify(canonical(result as unknown as Json)) ===
+      JSON.stringify(canonical(current as unknown as Json))
+    )
+      return current;
     return this.commit(plural, result, 'MODIFIED');
   }
 
