@@ -25,6 +25,7 @@ export interface AgentConfig {
   batchBytes: number;
   lingerMs: number;
   maxLineBytes: number;
+  maxRecordBytes: number;
   readChunkBytes: number;
   pollMs: number;
   pollMaxMs: number;
@@ -185,6 +186,7 @@ export class Agent {
         sink: this.sink,
         checkpoints: this.checkpoints,
         maxLineBytes: c.maxLineBytes,
+        maxRecordBytes: c.maxRecordBytes,
         readChunkBytes: c.readChunkBytes,
         pollMs: c.pollMs,
         pollMaxMs: c.pollMaxMs,

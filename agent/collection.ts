@@ -17,6 +17,7 @@ export type TailerDefaults = Pick<
   | 'sink'
   | 'checkpoints'
   | 'maxLineBytes'
+  | 'maxRecordBytes'
   | 'readChunkBytes'
   | 'pollMs'
   | 'pollMaxMs'

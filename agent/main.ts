@@ -28,6 +28,7 @@ export const agentCommand: ComponentCommand = {
         batchBytes: Number(s['agent.batchBytes']),
         lingerMs: Number(s['agent.linger']),
         maxLineBytes: Number(s['agent.maxLineBytes']),
+        maxRecordBytes: Number(s['agent.maxRecordBytes']),
         readChunkBytes: Number(s['agent.readChunkBytes']),
         pollMs: Number(s['agent.poll']),
         pollMaxMs: Number(s['agent.pollMax']),

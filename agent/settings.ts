@@ -47,7 +47,7 @@ export const agentSettings: SettingSpec[] = [
   {
     key: 'agent.batchBytes',
     type: 'int',
-    default: 1024 * 1024,
+    default: 512 * 1024,
     description: 'bytes per Kafka produce request',
     check: positive,
   },
@@ -60,8 +60,15 @@ export const agentSettings: SettingSpec[] = [
   {
     key: 'agent.maxLineBytes',
     type: 'int',
-    default: 1024 * 1024,
+    default: 512 * 1024,
     description: 'longer lines are truncated to this and marked event.truncated',
+    check: positive,
+  },
+  {
+    key: 'agent.maxRecordBytes',
+    type: 'int',
+    default: 900 * 1024,
+    description: "largest Kafka record the agent sends (keep under the topic's max.message.bytes, default 1 MB)",
     check: positive,
   },
   {

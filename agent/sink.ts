@@ -73,7 +73,7 @@ export class KafkaSink extends EventEmitter {
   }
 
   push(rec: OutRecord, onAck: () => void): void {
-    const bytes = rec.value.length + rec.key.length + 64;
+    const bytes = Buffer.byteLength(rec.value) + rec.key.length + 64;
     this.queue.push({ rec, bytes, onAck });
     this.bytes += bytes;
     if (this.bytes - this.inFlightBytes >= this.opts.batchBytes) this.kick();
@@ -100,13 +100,13 @@ export class KafkaSink extends EventEmitter {
     while (this.queue.length - this.head > 0 && !this.stopped) {
       const batch: Pending[] = [];
       let size = 0;
-      for (
-        let i = this.head;
-        i < this.queue.length && (size < this.opts.batchBytes || batch.length === 0);
-        i++
-      ) {
-        batch.push(this.queue[i]!);
-        size += this.queue[i]!.bytes;
+      // Stay under batchBytes (a lone record may be larger): a file's records share one
+      // partition, and Kafka refuses a record batch over message.max.bytes (1 MB by default).
+      for (let i = this.head; i < this.queue.length; i++) {
+        const p = this.queue[i]!;
+        if (batch.length > 0 && size + p.bytes > this.opts.batchBytes) break;
+        batch.push(p);
+        size += p.bytes;
       }
       const byTopic = new Map<string, { key: string; value: string }[]>();
       for (const p of batch) {

@@ -15,6 +15,7 @@ import { identify, identityString, matches, type FileIdentity } from './identity
 import { LineSplitter } from './lines.ts';
 import type { CheckpointStore } from './checkpoints.ts';
 import type { KafkaSink } from './sink.ts';
+import { fitRecord } from './fit-record.ts';
 
 export interface TailerOptions {
   path: string;
@@ -32,6 +33,8 @@ export interface TailerOptions {
   checkpoints: CheckpointStore;
   logger: Logger;
   maxLineBytes: number;
+  /** A record's value may not exceed this (Kafka's message.max.bytes, less headroom). */
+  maxRecordBytes: number;
   readChunkBytes: number;
   /** Idle polling starts at pollMs and backs off to pollMaxMs; a file event resets it. */
   pollMs: number;
@@ -246,9 +249,10 @@ export class Tailer {
         originalBytes: e.length,
       });
       if (e.error) (ev as Record<string, unknown>)['error'] = { message: e.error };
+      const value = fitRecord(ev, opts.maxRecordBytes);
       const end = e.end;
       bytes += e.length;
-      opts.sink.push({ topic: opts.topic, key, value: JSON.stringify(ev) }, () => {
+      opts.sink.push({ topic: opts.topic, key, value }, () => {
         this.ackedPos = end;
         this.saveCheckpoint();
       });

@@ -1,0 +1,22 @@
+// Keeps every record under Kafka's size limit. JSON escaping can make a message several
+// times its size in the file (control bytes become \u00XX), so the check is on the encoded
+// record: an oversized one has its message (and parsed fields) cut until it fits, and is
+// marked truncated. A record Kafka refuses as too large would otherwise block its file.
+
+import type { LogEvent } from './event.ts';
+
+export function fitRecord(ev: LogEvent, maxBytes: number): string {
+  let value = JSON.stringify(ev);
+  if (Buffer.byteLength(value) <= maxBytes) return value;
+  const reserved = new Set(['@timestamp', 'message', 'event', 'log', 'host', 'collection', 'kubernetes', 'fields', 'stream', 'error']);
+  for (const k of Object.keys(ev)) if (!reserved.has(k)) delete ev[k];
+  ev.event.truncated = true;
+  let keep = ev.message.length;
+  while (Buffer.byteLength(value) > maxBytes && keep > 0) {
+    const over = Buffer.byteLength(value) - maxBytes;
+    keep = Math.max(0, Math.floor(Math.min(keep - over, keep * 0.9)));
+    ev.message = ev.message.slice(0, keep);
+    value = JSON.stringify(ev);
+  }
+  return value;
+}
