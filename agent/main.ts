@@ -5,6 +5,7 @@ import { createEtcd } from '../common/etcd/client.ts';
 import { kafkaConfig } from '../common/kafka/config.ts';
 import { Agent } from './agent.ts';
 import { KafkajsProducer } from './kafkajs-producer.ts';
+import { PlatformaticProducer } from './platformatic-producer.ts';
 import { agentSettings } from './settings.ts';
 
 export const agentCommand: ComponentCommand = {
@@ -37,7 +38,14 @@ export const agentCommand: ComponentCommand = {
         maxFilesPerCollection: Number(s['agent.maxFilesPerCollection']),
         statusIntervalMs: Number(s['status.interval']),
       },
-      { etcd, producer: new KafkajsProducer(kafkaConfig(s, 'agent')), logger },
+      {
+        etcd,
+        producer:
+          s['agent.kafkaClient'] === 'platformatic'
+            ? new PlatformaticProducer(kafkaConfig(s, 'agent'))
+            : new KafkajsProducer(kafkaConfig(s, 'agent')),
+        logger,
+      },
     );
     return {
       registry: agent.registry,

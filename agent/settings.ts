@@ -109,4 +109,13 @@ export const agentSettings: SettingSpec[] = [
     description: 'files one collection may follow on one node',
     check: positive,
   },
+  {
+    key: 'agent.kafkaClient',
+    type: 'string',
+    env: 'LCS_AGENT_KAFKA_CLIENT',
+    default: 'kafkajs',
+    description:
+      'Kafka client library for producing: kafkajs or platformatic (@platformatic/kafka); see docs/benchmarks-agent.md',
+    check: (v) => (v === 'kafkajs' || v === 'platformatic' ? undefined : 'must be kafkajs or platformatic'),
+  },
 ];

@@ -1,0 +1,62 @@
+// RecordProducer on @platformatic/kafka: acks=all, ordered. The sink awaits each send before
+// the next, so there is one produce request in flight; partitions are chosen with the
+// Java-compatible murmur2 (the same as kafkajs), so a file keeps its partition across clients.
+
+import {
+  Producer,
+  ProduceAcks,
+  compatibilityPartitioner,
+  stringSerializers,
+  type SASLMechanismValue,
+} from '@platformatic/kafka';
+import type { KafkaConfig } from 'kafkajs';
+import type { RecordProducer } from './sink.ts';
+
+export class PlatformaticProducer implements RecordProducer {
+  private readonly producer: Producer<string, string, string, string>;
+
+  /** Takes the same kafkajs-shaped config as KafkajsProducer (common/kafka/config.ts). */
+  constructor(config: KafkaConfig) {
+    const brokers = typeof config.brokers === 'function' ? [] : config.brokers;
+    const sasl = config.sasl as { mechanism: string; username?: string; password?: string } | undefined;
+    this.producer = new Producer({
+      clientId: config.clientId ?? 'lcs',
+      bootstrapBrokers: brokers,
+      serializers: stringSerializers,
+      acks: ProduceAcks.ALL,
+      partitioner: compatibilityPartitioner,
+      autocreateTopics: true,
+      connectTimeout: config.connectionTimeout ?? 3000,
+      timeout: config.requestTimeout ?? 30000,
+      // Our sink retries forever; the client retries briefly first so a leader move is cheap.
+      retries: 3,
+      retryDelay: 100,
+      ...(config.ssl ? { tls: config.ssl === true ? {} : config.ssl } : {}),
+      ...(sasl
+        ? {
+            sasl: {
+              mechanism: sasl.mechanism.toUpperCase() as SASLMechanismValue,
+              username: sasl.username ?? '',
+              password: sasl.password ?? '',
+            },
+          }
+        : {}),
+    });
+  }
+
+  async connect(): Promise<void> {
+    // Connections are opened on first use; fetching metadata checks the brokers answer.
+    await this.producer.metadata({ topics: [] });
+  }
+
+  async send(byTopic: Map<string, { key: string; value: string }[]>): Promise<void> {
+    const messages: { topic: string; key: string; value: string }[] = [];
+    for (const [topic, list] of byTopic)
+      for (const m of list) messages.push({ topic, key: m.key, value: m.value });
+    await this.producer.send({ messages });
+  }
+
+  disconnect(): Promise<void> {
+    return this.producer.close();
+  }
+}
