@@ -1,20 +1,15 @@
 // An HTTP Kubernetes API-server double for tests: the real @kubernetes/client-node talks to
-// it through a kubeconfig. It serves LogCollections (with /status), Leases and core Events:
-// list, get, create, replace, merge/JSON patch, delete, and watch=true NDJSON streams from a
-// resourceVersion (410 Gone once that version left the retained history). Tests can drop
+// it through a kubeconfig. It serves LogCollections (with /status), Leases, core Events and
+// Pods (with /status): list, get, create, replace, merge/JSON patch, delete, and watch=true
+// NDJSON streams from a resourceVersion (410 Gone once that version left the retained
+// history); lists and watches honour labelSelector and fieldSelector. Tests can drop
 // every watch stream, forget the history, inject failures and read the request log.
 // docs/kube-api-double.md says what it does not model.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  ApiError,
-  ObjectStore,
-  type Obj,
-  type PatchType,
-  type StoreEvent,
-  type Subresource,
-} from './store.ts';
+import { ApiError, ObjectStore, type PatchType, type StoreEvent, type Subresource } from './store.ts';
+import { selectionOf } from './selectors.ts';
 
 export interface LoggedRequest {
   method: string;
@@ -217,7 +212,8 @@ export class KubeApiDouble {
           if (watch) return this.watch(res, entry, plural, namespace, url.searchParams);
           {
             const t = store.type(plural);
-            const { items, resourceVersion } = store.list(plural, namespace);
+            const { items: all, resourceVersion } = store.list(plural, namespace);
+            const items = all.filter(selectionOf(plural, url.searchParams).matches);
             return send(200, {
               apiVersion: t.group ? `${t.group}/${t.version}` : t.version,
               kind: `${t.kind}List`,
@@ -263,6 +259,8 @@ export class KubeApiDouble {
     q: URLSearchParams,
   ): void {
     const t = this.store.type(plural);
+    // A bad selector is a 400 before the stream starts, as on the real server.
+    const selection = selectionOf(plural, q);
     entry.status = 200;
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     // Clients wait for the headers before they consider the watch established.
@@ -285,10 +283,14 @@ export class KubeApiDouble {
     }
     (res as ServerResponse & { lcsKind?: string }).lcsKind = t.kind;
     this.streams.add(res);
-    for (const ev of backlog) line(ev.type, ev.object);
+    const send = (ev: StoreEvent) => {
+      const seen = selection.view(ev);
+      if (seen) line(seen.type, seen.object);
+    };
+    for (const ev of backlog) send(ev);
     const off = this.store.onEvent((ev: StoreEvent) => {
       if (ev.plural === plural && (namespace === undefined || ev.object.metadata.namespace === namespace))
-        line(ev.type, ev.object as Obj);
+        send(ev);
     });
     const timeout = Number(q.get('timeoutSeconds') ?? 0);
     const timer = timeout > 0 ? setTimeout(() => res.end(), timeout * 1000) : undefined;

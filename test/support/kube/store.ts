@@ -34,6 +34,9 @@ export const RESOURCE_TYPES: ResourceType[] = [
     generation: false,
   },
   { group: '', version: 'v1', plural: 'events', kind: 'Event', statusSubresource: false, generation: false },
+  // Pods: status is the kubelet's (written through /status); create drops it, as the real
+  // server does. List and watch honour fieldSelector and labelSelector (selectors.ts).
+  { group: '', version: 'v1', plural: 'pods', kind: 'Pod', statusSubresource: true, generation: false },
 ];
 
 export type Obj = { [k: string]: Json } & { metadata: Meta };
@@ -54,6 +57,8 @@ export interface StoreEvent {
   plural: string;
   object: Obj;
   rv: number;
+  /** The object before this change (MODIFIED, DELETED): selector watches need both. */
+  previous?: Obj;
 }
 
 /** An error the server renders as a Kubernetes Status object. */
@@ -296,9 +301,11 @@ export class ObjectStore {
     obj.metadata.resourceVersion = String(this.rv);
     const map = this.objects.get(plural)!;
     const key = `${obj.metadata.namespace}/${obj.metadata.name}`;
+    const previous = map.get(key);
     if (type === 'DELETED') map.delete(key);
     else map.set(key, structuredClone(obj));
     const ev: StoreEvent = { type, plural, object: structuredClone(obj), rv: this.rv };
+    if (previous) ev.previous = previous;
     this.history.push(ev);
     if (this.history.length > this.retain) {
       const dropped = this.history.splice(0, this.history.length - this.retain);
