@@ -197,6 +197,9 @@ export class CollectionRunner {
       drainOnly,
       ...(entry.parse ? { parse: entry.parse } : {}),
       logger: this.opts.logger.child({ collection: this.opts.name, path }),
+      // Do not wait for the file watcher or the rescan: a file created and rotated away
+      // before either noticed it would never be read.
+      onRotated: (p) => this.enqueue(() => this.consider(p, false)),
     });
     try {
       await tailer.open();
@@ -212,6 +215,7 @@ export class CollectionRunner {
     if (this.stopped) return void (await tailer.stop());
     this.errors.delete(path);
     this.tailers.set(`${tailer.dev}:${tailer.ino}`, tailer);
+    this.opts.logger.info('following file', { collection: this.opts.name, path, fileId: tailer.fileId, offset: tailer.readPos, startAt });
     tailer.start();
   }
 

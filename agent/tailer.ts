@@ -43,6 +43,8 @@ export interface TailerOptions {
   now: () => number;
   onEvents?: (count: number, bytes: number) => void;
   onLoss?: (bytes: number, reason: string, path: string) => void;
+  /** The path now leads to another file (or none): the owner looks for the new one at once. */
+  onRotated?: (path: string) => void;
 }
 
 export type TailerState = 'opening' | 'reading' | 'draining' | 'finished' | 'failed';
@@ -204,6 +206,7 @@ export class Tailer {
         this.idleSince = opts.now();
         this.pollDelay = opts.pollMs;
         opts.logger.info('file rotated or deleted: reading the old file to its end', { path: opts.path });
+        opts.onRotated?.(opts.path);
       }
     }
     if (this.state === 'draining' && opts.now() - this.idleSince >= opts.drainIdleMs) {
