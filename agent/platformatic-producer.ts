@@ -7,13 +7,28 @@ import {
   ProduceAcks,
   compatibilityPartitioner,
   stringSerializers,
+  type Partitioner,
   type SASLMechanismValue,
 } from '@platformatic/kafka';
 import type { KafkaConfig } from 'kafkajs';
 import type { RecordProducer } from './sink.ts';
 
+// A file's records share one key, so its partition is hashed once (murmur2 in JS was the
+// client's largest cost per record in bench/agent's profile). Bounded: cleared when full.
+const MAX_CACHED_KEYS = 10_000;
+
 export class PlatformaticProducer implements RecordProducer {
   private readonly producer: Producer<string, string, string, string>;
+  private readonly partitions = new Map<string, number>();
+  private readonly partitioner: Partitioner<string, string, string, string> = (message, key) => {
+    let p = this.partitions.get(message.key!);
+    if (p === undefined) {
+      if (this.partitions.size >= MAX_CACHED_KEYS) this.partitions.clear();
+      p = compatibilityPartitioner(message, key);
+      this.partitions.set(message.key!, p);
+    }
+    return p;
+  };
 
   /** Takes the same kafkajs-shaped config as KafkajsProducer (common/kafka/config.ts). */
   constructor(config: KafkaConfig) {
@@ -24,7 +39,7 @@ export class PlatformaticProducer implements RecordProducer {
       bootstrapBrokers: brokers,
       serializers: stringSerializers,
       acks: ProduceAcks.ALL,
-      partitioner: compatibilityPartitioner,
+      partitioner: this.partitioner,
       autocreateTopics: true,
       connectTimeout: config.connectionTimeout ?? 3000,
       timeout: config.requestTimeout ?? 30000,
