@@ -27,6 +27,7 @@ export class NodePodWatch {
   private stopped = false;
   private delay: number;
   private timer: unknown;
+  private rewatchTimer: unknown;
   private firstList: { promise: Promise<void>; resolve: () => void };
   synced = false;
   lists = 0;
@@ -55,7 +56,10 @@ export class NodePodWatch {
       setImmediate(() => this.listed());
       return list;
     };
-    const lw = new ListWatch<V1Pod>('/api/v1/pods', new Watch(kc), listFn, false, undefined, fieldSelector);
+    const watch = new EstablishedWatch(kc, () => this.established());
+    const lw = new ListWatch<V1Pod>('/api/v1/pods', watch, listFn, false, undefined, fieldSelector, {
+      delayFn: (ms) => this.rewatchDelay(ms),
+    });
     lw.on('change', () => onChange());
     lw.on('error', (err: unknown) => this.failed(err));
     this.lw = lw;
@@ -70,10 +74,34 @@ export class NodePodWatch {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.timer !== undefined) this.opts.clock.clearTimeout(this.timer);
-    this.timer = undefined;
+    for (const t of [this.timer, this.rewatchTimer]) if (t !== undefined) this.opts.clock.clearTimeout(t);
+    this.timer = this.rewatchTimer = undefined;
     this.firstList.resolve();
     await this.lw?.stop();
+  }
+
+  /**
+   * ListWatch waits before re-watching after quiet stream ends, doubling up to 30 s; events are
+   * replayed from the resourceVersion, so that is a delay, not a loss — capped here at
+   * `retryMaxMs`. It also starts the watch after the wait even if it was stopped meanwhile,
+   * leaking a stream: after a stop the wait never ends.
+   */
+  private rewatchDelay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.rewatchTimer = this.opts.clock.setTimeout(
+        () => {
+          this.rewatchTimer = undefined;
+          if (!this.stopped) resolve();
+        },
+        Math.min(ms, this.opts.retryMaxMs ?? 10_000),
+      );
+    });
+  }
+
+  /** A watch stream is open again: whatever failed before has recovered. */
+  private established(): void {
+    this.lastError = undefined;
+    this.delay = this.opts.retryMinMs ?? 200;
   }
 
   private listed(): void {
@@ -98,5 +126,27 @@ export class NodePodWatch {
       if (!this.stopped) void lw?.start();
     }, this.delay);
     this.delay = Math.min(this.opts.retryMaxMs ?? 10_000, this.delay * 2);
+  }
+}
+
+/** Watch that says when a stream was established (ListWatch only reports failures). */
+class EstablishedWatch extends Watch {
+  private readonly onEstablished: () => void;
+  constructor(kc: KubeConfig, onEstablished: () => void) {
+    super(kc);
+    this.onEstablished = onEstablished;
+  }
+
+  override async watch(
+    ...[path, query, callback, done]: Parameters<Watch['watch']>
+  ): Promise<AbortController> {
+    let failed = false;
+    const controller = await super.watch(path, query, callback, (err: unknown) => {
+      if (err) failed = true;
+      done(err);
+    });
+    // Watch.watch settles after the 200 response, or after reporting the error through `done`.
+    if (!failed) this.onEstablished();
+    return controller;
   }
 }

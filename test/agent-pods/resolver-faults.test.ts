@@ -90,6 +90,27 @@ test('a failing API keeps the last known pods in effect and reports the error', 
     assert.equal(ids(seen[0]).length, 3);
     h.api.clearFaults();
     await waitFor('a watch to be open again', () => h.api.openWatches === 1);
+    await waitFor('the error to clear', () => h.resolver.status().lastError === undefined);
+    assert.equal(podLists(h.api), 1, 'it resumed from its resourceVersion');
+  } finally {
+    await h.close();
+  }
+});
+
+test('streams ended cleanly again and again re-watch within retryMaxMs, not after up to 30 s', async () => {
+  const h = await startHarness({ retryMaxMs: 200 });
+  try {
+    const seen = h.watch({ namespace: 'shop' });
+    // client-node waits 0, 1, 2, 4, 8 s before re-watching after quiet, clean stream ends.
+    for (let i = 0; i < 5; i++) {
+      await waitFor(`watch ${i + 1} to be open`, () => h.api.openWatches === 1, { timeoutMs: 3000 });
+      assert.equal(h.api.endWatches(), 1);
+    }
+    await h.addPod({ namespace: 'shop', name: 'after-drops', node: NODE, containers: ['app'] });
+    await waitFor('the new pod to appear', () => ids(seen.at(-1)).includes('shop/after-drops/app'), {
+      timeoutMs: 3000,
+    });
+    assert.equal(podLists(h.api), 1);
   } finally {
     await h.close();
   }

@@ -111,6 +111,14 @@ export class KubeApiDouble {
     return n;
   }
 
+  /** Ends every open watch stream cleanly, as the API server does when a watch times out. */
+  endWatches(): number {
+    const n = this.streams.size;
+    for (const s of this.streams) s.end();
+    this.streams.clear();
+    return n;
+  }
+
   get openWatches(): number {
     return this.streams.size;
   }
@@ -265,7 +273,9 @@ export class KubeApiDouble {
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     // Clients wait for the headers before they consider the watch established.
     res.flushHeaders();
-    const line = (type: string, object: unknown) => res.write(JSON.stringify({ type, object }) + '\n');
+    // After end() (a timeout, endWatches) events may still come before 'close' unsubscribes.
+    const line = (type: string, object: unknown) =>
+      res.writableEnded || res.write(JSON.stringify({ type, object }) + '\n');
     const backlog = this.store.since(plural, namespace, q.get('resourceVersion') ?? undefined);
     if (backlog === 'expired') {
       // The real API server answers 200 and sends the 410 as an ERROR event, then closes.
