@@ -18,6 +18,7 @@ export interface ConsumerOptions {
   routing: () => Routing;
   bulkDocs: number;
   bulkBytes: number;
+  sessionTimeoutMs: number;
   partitionsConcurrently: number;
   /** Test-only hook between an Elasticsearch acknowledgement and the offset commit. */
   failpoint?: (point: 'acknowledged', at: { topic: string; partition: number; offset: string }) => void;
@@ -48,6 +49,7 @@ export class TopicConsumer {
 
   /** Switches to this topic set (no-op if unchanged); serialised. */
   follow(topics: string[]): Promise<void> {
+    if (this.stopped) return this.changing;
     this.wanted = topics;
     this.changing = this.changing.then(() => this.converge());
     return this.changing;
@@ -79,6 +81,7 @@ export class TopicConsumer {
   }
 
   private async switchTo(topics: string[]): Promise<void> {
+    if (this.stopped) return;
     if (topics.join('\0') === this.topics.join('\0') && this.consumer) return;
     await this.stopConsumer();
     this.topics = topics;
@@ -87,8 +90,8 @@ export class TopicConsumer {
     const c = this.kafka.consumer({
       groupId: this.opts.groupId,
       allowAutoTopicCreation: true,
-      sessionTimeout: 30000,
-      heartbeatInterval: 3000,
+      sessionTimeout: this.opts.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3000, Math.floor(this.opts.sessionTimeoutMs / 3)),
       rebalanceTimeout: 60000,
       maxBytesPerPartition: 4 * 1024 * 1024,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 },

@@ -63,6 +63,7 @@ export const transferCommand: ComponentCommand = {
         groupId: String(s['transfer.groupId']),
         bulkDocs: Number(s['transfer.bulkDocs']),
         bulkBytes: Number(s['transfer.bulkBytes']),
+        sessionTimeoutMs: Number(s['transfer.sessionTimeout']),
         ...(s['transfer.indexReplicas'] === undefined
           ? {}
           : { indexReplicas: Number(s['transfer.indexReplicas']) }),

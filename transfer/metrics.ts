@@ -5,7 +5,7 @@
 import { registerShared, type Registry } from '../common/observe/metrics.ts';
 
 export function registerTransferMetrics(r: Registry) {
-  return {
+  const m = {
     ...registerShared(r),
     retries: r.counter(
       'lcs_transfer_retries_total',
@@ -28,4 +28,9 @@ export function registerTransferMetrics(r: Registry) {
       '1 while Elasticsearch accepts bulk requests, 0 while paused',
     ),
   };
+  // Zero from the start, so a dashboard shows 0 rather than no series before the first event.
+  for (const c of [m.retries, m.dead, m.bulkSecondsTotal, m.bulkRequests]) c.inc({}, 0);
+  m.docsPerSecond.set({}, 0);
+  m.esUp.set({}, 1);
+  return m;
 }

@@ -49,6 +49,15 @@ export const transferSettings: SettingSpec[] = [
     check: (v) => (Number(v) >= 0 ? undefined : 'must be 0 or more'),
   },
   {
+    key: 'transfer.sessionTimeout',
+    type: 'duration',
+    env: 'LCS_TRANSFER_SESSION_TIMEOUT',
+    default: 30000,
+    description:
+      'how long the group waits for a silent replica (crashed, partitioned) before giving its partitions to the others',
+    check: (v) => (Number(v) >= 6000 ? undefined : 'must be at least 6s (the broker minimum)'),
+  },
+  {
     key: 'transfer.partitionsConcurrently',
     type: 'int',
     default: 2,

@@ -23,6 +23,7 @@ export interface TransferConfig {
   groupId: string;
   bulkDocs: number;
   bulkBytes: number;
+  sessionTimeoutMs: number;
   partitionsConcurrently: number;
   statusIntervalMs: number;
   indexReplicas?: number;
@@ -63,7 +64,6 @@ export class Transfer {
     this.now = deps.now ?? Date.now;
     this.startedAt = this.now();
     const m = (this.metrics = registerTransferMetrics(this.registry));
-    m.esUp.set({}, 1);
     const p = this.progress;
     const indexer = new Indexer({
       es: deps.es,
@@ -116,6 +116,7 @@ export class Transfer {
       routing: () => this.routing,
       bulkDocs: config.bulkDocs,
       bulkBytes: config.bulkBytes,
+      sessionTimeoutMs: config.sessionTimeoutMs,
       partitionsConcurrently: config.partitionsConcurrently,
       ...(deps.failpoint ? { failpoint: deps.failpoint } : {}),
       onReceived: (n) => m.received.inc({}, n),

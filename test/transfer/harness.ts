@@ -79,8 +79,11 @@ export async function waitForIndexed(base: string, n: number, timeoutMs: number)
 /** The URL the process serves /healthz /readyz /metrics on, from its start-up log line. */
 export async function httpUrl(p: LcsProcess): Promise<string> {
   return waitFor('the transfer to serve /metrics', () => {
-    const m = /"msg":"serving \/healthz \/readyz \/metrics","url":"([^"]+)"/.exec(p.logs());
-    return m?.[1];
+    const line = p
+      .logs()
+      .split('\n')
+      .find((l) => l.includes('"msg":"serving /healthz'));
+    return line ? (JSON.parse(line) as { url: string }).url : undefined;
   });
 }
 

@@ -24,7 +24,7 @@ import {
 const etcd = testEtcd();
 const kafka = testKafka();
 const p = newPipeline('tkill', transferEnv);
-const topic = `tkill-${p.id}`;
+const topic = p.id;
 const base = topic;
 const group = p.env.LCS_TRANSFER_GROUP_ID!;
 const N = 50_000;
