@@ -77,6 +77,7 @@ const machine = {
 
 const baseDir = join(repoRoot, 'logs', `bench-agent-${runId}`);
 const topics: string[] = [];
+let failed = false;
 
 async function newTopic(name: string): Promise<string> {
   const topic = `bench-agent-${runId}-${name}`;
@@ -276,8 +277,13 @@ try {
       2,
     ) + '\n',
   );
+} catch (err) {
+  // Keep the files, the agent's log and rsyslog's config for a look.
+  say(`failed; kept ${baseDir} (agent logs under <scenario>/.proc/)`);
+  failed = true;
+  throw err;
 } finally {
-  if (!flags.keep) {
+  if (!flags.keep && !failed) {
     if (topics.length)
       await admin
         .deleteTopics({ topics })
