@@ -15,6 +15,7 @@ import { planCollections, type PlannedCollection } from './plan.ts';
 import { KafkaSink, type RecordProducer } from './sink.ts';
 import { renderAgentStatus, RateTracker, type AgentStatus } from './status.ts';
 import { LossLedger } from './loss-ledger.ts';
+import { ReadPool } from './read-pool.ts';
 
 export interface AgentConfig {
   node: string;
@@ -27,6 +28,7 @@ export interface AgentConfig {
   maxLineBytes: number;
   maxRecordBytes: number;
   readChunkBytes: number;
+  readBuffers: number;
   pollMs: number;
   pollMaxMs: number;
   drainIdleMs: number;
@@ -65,6 +67,7 @@ export class Agent {
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly rates = new RateTracker();
   readonly ledger = new LossLedger();
+  private readonly readPool: ReadPool;
   private readonly startedAt: number;
   etcdConnected = false;
   etcdError: string | undefined;
@@ -76,6 +79,7 @@ export class Agent {
     this.now = deps.now ?? Date.now;
     this.startedAt = this.now();
     this.registry = deps.registry ?? new Registry();
+    this.readPool = new ReadPool(config.readChunkBytes, config.readBuffers);
     this.metrics = {
       ...registerShared(this.registry),
       lossBytes: this.registry.counter(
@@ -187,7 +191,7 @@ export class Agent {
         checkpoints: this.checkpoints,
         maxLineBytes: c.maxLineBytes,
         maxRecordBytes: c.maxRecordBytes,
-        readChunkBytes: c.readChunkBytes,
+        readPool: this.readPool,
         pollMs: c.pollMs,
         pollMaxMs: c.pollMaxMs,
         drainIdleMs: c.drainIdleMs,

@@ -18,7 +18,7 @@ export type TailerDefaults = Pick<
   | 'checkpoints'
   | 'maxLineBytes'
   | 'maxRecordBytes'
-  | 'readChunkBytes'
+  | 'readPool'
   | 'pollMs'
   | 'pollMaxMs'
   | 'drainIdleMs'

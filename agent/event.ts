@@ -1,7 +1,7 @@
 // The event (DESIGN.md "The event"): one Kafka record per log event, ECS field names, a
 // deterministic id so a line read twice is recognised downstream.
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export interface EventSource {
   node: string;
@@ -14,7 +14,8 @@ export interface EventSource {
 
 /** hash(node, file identity, byte offset): the same line always gets the same id. */
 export function eventId(node: string, fileId: string, offset: number): string {
-  return createHash('sha256').update(`${node}\0${fileId}\0${offset}`).digest('base64url').slice(0, 27);
+  // crypto.hash is the one-shot form: the same digest without a Hash object per line.
+  return hash('sha256', `${node}\0${fileId}\0${offset}`, 'base64url').slice(0, 27);
 }
 
 export const recordKey = (node: string, fileId: string): string => `${node}/${fileId}`;

@@ -5,9 +5,10 @@
 
 import type { LogEvent } from './event.ts';
 
-export function fitRecord(ev: LogEvent, maxBytes: number): string {
+export function fitRecord(ev: LogEvent, maxBytes: number): { value: string; bytes: number } {
   let value = JSON.stringify(ev);
-  if (Buffer.byteLength(value) <= maxBytes) return value;
+  const bytes = Buffer.byteLength(value);
+  if (bytes <= maxBytes) return { value, bytes };
   const reserved = new Set(['@timestamp', 'message', 'event', 'log', 'host', 'collection', 'kubernetes', 'fields', 'stream', 'error']);
   for (const k of Object.keys(ev)) if (!reserved.has(k)) delete ev[k];
   ev.event.truncated = true;
@@ -18,5 +19,5 @@ export function fitRecord(ev: LogEvent, maxBytes: number): string {
     ev.message = ev.message.slice(0, keep);
     value = JSON.stringify(ev);
   }
-  return value;
+  return { value, bytes: Buffer.byteLength(value) };
 }

@@ -31,6 +31,7 @@ export const agentCommand: ComponentCommand = {
         maxLineBytes: Number(s['agent.maxLineBytes']),
         maxRecordBytes: Number(s['agent.maxRecordBytes']),
         readChunkBytes: Number(s['agent.readChunkBytes']),
+        readBuffers: Number(s['agent.readBuffers']),
         pollMs: Number(s['agent.poll']),
         pollMaxMs: Number(s['agent.pollMax']),
         drainIdleMs: Number(s['agent.drainIdle']),

@@ -72,6 +72,13 @@ export const agentSettings: SettingSpec[] = [
     check: positive,
   },
   {
+    key: 'agent.readBuffers',
+    type: 'int',
+    default: 4,
+    description: 'read buffers shared by all files (memory for reading is readChunkBytes × this)',
+    check: positive,
+  },
+  {
     key: 'agent.readChunkBytes',
     type: 'int',
     default: 256 * 1024,

@@ -3,7 +3,6 @@
 // checkpoint can advance to the end of the last acknowledged line. A failed batch is retried
 // forever with backoff (the file is the buffer: readers pause while the FIFO is full).
 
-import { EventEmitter } from 'node:events';
 import type { Logger } from '../common/observe/logger.ts';
 import { describeError } from '../common/errors.ts';
 
@@ -21,10 +20,18 @@ export interface RecordProducer {
   disconnect(): Promise<void>;
 }
 
+/** Who is told when a record is acknowledged: its tailer, with the record's end offset. */
+export interface AckOwner {
+  acked(end: number): void;
+  /** Called once per batch after its acks: the place to write one checkpoint, not one per record. */
+  batchAcked(): void;
+}
+
 interface Pending {
   rec: OutRecord;
   bytes: number;
-  onAck: () => void;
+  owner: AckOwner;
+  end: number;
 }
 
 export interface SinkOptions {
@@ -42,7 +49,7 @@ export interface SinkOptions {
   onError?: (err: unknown) => void;
 }
 
-export class KafkaSink extends EventEmitter {
+export class KafkaSink {
   private readonly opts: SinkOptions;
   private queue: Pending[] = [];
   private head = 0;
@@ -53,8 +60,9 @@ export class KafkaSink extends EventEmitter {
   connected = false;
   lastError: string | undefined;
 
+  private roomWaiters: (() => void)[] = [];
+
   constructor(opts: SinkOptions) {
-    super();
     this.opts = opts;
   }
 
@@ -69,12 +77,13 @@ export class KafkaSink extends EventEmitter {
   /** Resolves when there is room again (immediately if there is). */
   waitForRoom(): Promise<void> {
     if (!this.full || this.stopped) return Promise.resolve();
-    return new Promise((resolve) => this.once('room', resolve));
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 
-  push(rec: OutRecord, onAck: () => void): void {
-    const bytes = Buffer.byteLength(rec.value) + rec.key.length + 64;
-    this.queue.push({ rec, bytes, onAck });
+  /** Queues a record; `valueBytes` is its value's UTF-8 length (the caller has it already). */
+  push(rec: OutRecord, valueBytes: number, owner: AckOwner, end: number): void {
+    const bytes = valueBytes + rec.key.length + 64;
+    this.queue.push({ rec, bytes, owner, end });
     this.bytes += bytes;
     if (this.bytes - this.inFlightBytes >= this.opts.batchBytes) this.kick();
     else if (!this.timer) {
@@ -141,11 +150,22 @@ export class KafkaSink extends EventEmitter {
         this.queue = this.queue.slice(this.head);
         this.head = 0;
       }
-      for (const p of batch) p.onAck();
+      const owners = new Set<AckOwner>();
+      for (const p of batch) {
+        p.owner.acked(p.end);
+        owners.add(p.owner);
+      }
+      for (const o of owners) o.batchAcked();
       this.opts.onSent?.(batch.length, size);
       await this.opts.afterAck?.();
-      if (!this.full) this.emit('room');
+      if (!this.full) this.wakeRoomWaiters();
     }
+  }
+
+  private wakeRoomWaiters(): void {
+    const w = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const resolve of w) resolve();
   }
 
   /** Sends what is queued (bounded by timeoutMs), then stops. Safe to call twice. */
@@ -160,7 +180,7 @@ export class KafkaSink extends EventEmitter {
       await Promise.race([idle, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
     }
     this.stopped = true;
-    this.emit('room');
+    this.wakeRoomWaiters();
     await this.opts.producer.disconnect().catch(() => {});
   }
 }

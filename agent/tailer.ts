@@ -14,8 +14,9 @@ import { buildEvent, recordKey, type EventSource } from './event.ts';
 import { identify, identityString, matches, type FileIdentity } from './identity.ts';
 import { LineSplitter } from './lines.ts';
 import type { CheckpointStore } from './checkpoints.ts';
-import type { KafkaSink } from './sink.ts';
+import type { AckOwner, KafkaSink } from './sink.ts';
 import { fitRecord } from './fit-record.ts';
+import type { ReadPool } from './read-pool.ts';
 
 export interface TailerOptions {
   path: string;
@@ -35,7 +36,7 @@ export interface TailerOptions {
   maxLineBytes: number;
   /** A record's value may not exceed this (Kafka's message.max.bytes, less headroom). */
   maxRecordBytes: number;
-  readChunkBytes: number;
+  readPool: ReadPool;
   /** Idle polling starts at pollMs and backs off to pollMaxMs; a file event resets it. */
   pollMs: number;
   pollMaxMs: number;
@@ -49,7 +50,7 @@ export interface TailerOptions {
 
 export type TailerState = 'opening' | 'reading' | 'draining' | 'finished' | 'failed';
 
-export class Tailer {
+export class Tailer implements AckOwner {
   readonly opts: TailerOptions;
   state: TailerState = 'opening';
   dev = 0;
@@ -136,7 +137,6 @@ export class Tailer {
 
   private async run(): Promise<void> {
     const { opts } = this;
-    const buf = Buffer.allocUnsafe(opts.readChunkBytes);
     this.idleSince = opts.now();
     this.pollDelay = opts.pollMs;
     while (!this.stopped) {
@@ -144,20 +144,7 @@ export class Tailer {
         await Promise.race([opts.sink.waitForRoom(), this.stopping]);
         continue;
       }
-      const { bytesRead } = await this.fh!.read(buf, 0, buf.length, this.readPos);
-      if (bytesRead > 0) {
-        if (!this.id) {
-          const st = await this.fh!.stat();
-          this.id = await identify(this.fh!, this.dev, this.ino, st.size);
-        }
-        this.readPos += bytesRead;
-        this.size = Math.max(this.size, this.readPos);
-        const now = opts.now();
-        this.emit(this.assembler.push(this.splitter.push(Buffer.from(buf.subarray(0, bytesRead))), now));
-        this.idleSince = now;
-        this.pollDelay = opts.pollMs;
-        continue;
-      }
+      if (await this.readChunk()) continue;
       this.emit(this.assembler.flush(opts.now()));
       if (await this.checkFile()) break;
       await this.sleep(
@@ -166,6 +153,33 @@ export class Tailer {
           : Math.min(this.pollDelay, this.assembler.flushTimeoutMs),
       );
       this.pollDelay = Math.min(opts.pollMaxMs, this.pollDelay * 2);
+    }
+  }
+
+  /** Reads one chunk into a pooled buffer and emits what it completes; false at end of file. */
+  private async readChunk(): Promise<boolean> {
+    const { opts } = this;
+    const buf = await opts.readPool.acquire();
+    try {
+      // Checked again with the buffer in hand: many tailers wake when room appears, but only
+      // the few holding a read buffer read, so the sink's budget is overshot by little.
+      if (opts.sink.full) return true;
+      const { bytesRead } = await this.fh!.read(buf, 0, buf.length, this.readPos);
+      if (bytesRead === 0) return false;
+      if (!this.id) {
+        const st = await this.fh!.stat();
+        this.id = await identify(this.fh!, this.dev, this.ino, st.size);
+      }
+      this.readPos += bytesRead;
+      this.size = Math.max(this.size, this.readPos);
+      const now = opts.now();
+      // The splitter copies what it keeps, so the pooled buffer is free again after this.
+      this.emit(this.assembler.push(this.splitter.push(buf.subarray(0, bytesRead)), now));
+      this.idleSince = now;
+      this.pollDelay = opts.pollMs;
+      return true;
+    } finally {
+      opts.readPool.release(buf);
     }
   }
 
@@ -252,15 +266,20 @@ export class Tailer {
         originalBytes: e.length,
       });
       if (e.error) (ev as Record<string, unknown>)['error'] = { message: e.error };
-      const value = fitRecord(ev, opts.maxRecordBytes);
-      const end = e.end;
+      const { value, bytes: valueBytes } = fitRecord(ev, opts.maxRecordBytes);
       bytes += e.length;
-      opts.sink.push({ topic: opts.topic, key, value }, () => {
-        this.ackedPos = end;
-        this.saveCheckpoint();
-      });
+      opts.sink.push({ topic: opts.topic, key, value }, valueBytes, this, e.end);
     }
     opts.onEvents?.(events.length, bytes);
+  }
+
+  /** AckOwner: Kafka acknowledged a record ending at `end` (acks arrive in read order). */
+  acked(end: number): void {
+    this.ackedPos = end;
+  }
+
+  batchAcked(): void {
+    this.saveCheckpoint();
   }
 
   private saveCheckpoint(): void {

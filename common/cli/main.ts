@@ -1,14 +1,22 @@
-// The lcs CLI: one subcommand per component.
+// The lcs CLI: one subcommand per component. Each component's code is loaded only when it
+// runs: the agent on every node should not carry the operator's Kubernetes client or the
+// transfer's Elasticsearch client in its memory.
 
-import { agentCommand } from '../../agent/main.ts';
-import { transferCommand } from '../../transfer/main.ts';
-import { operatorCommand } from '../../operator/main.ts';
 import { runComponent, type ComponentCommand } from './component.ts';
 
-const commands: Record<string, ComponentCommand> = {
-  agent: agentCommand,
-  transfer: transferCommand,
-  operator: operatorCommand,
+const commands: Record<string, { summary: string; load: () => Promise<ComponentCommand> }> = {
+  agent: {
+    summary: 'Tails the log files named by the collect entries for this node and sends every line to Kafka.',
+    load: async () => (await import('../../agent/main.ts')).agentCommand,
+  },
+  transfer: {
+    summary: 'Consumes the collected topics from Kafka and indexes every event into Elasticsearch exactly once.',
+    load: async () => (await import('../../transfer/main.ts')).transferCommand,
+  },
+  operator: {
+    summary: 'Reconciles LogCollection resources into collect entries in etcd and reports their status.',
+    load: async () => (await import('../../operator/main.ts')).operatorCommand,
+  },
 };
 
 function usage(): string {
@@ -16,7 +24,7 @@ function usage(): string {
     'Usage: lcs <command> [flags]   (lcs <command> --help lists every flag)',
     '',
     'Commands:',
-    ...Object.values(commands).map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`),
   ].join('\n');
 }
 
@@ -25,9 +33,9 @@ if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
   process.stdout.write(usage() + '\n');
   process.exit(cmd ? 0 : 2);
 }
-const command = commands[cmd];
-if (!command) {
+const entry = commands[cmd];
+if (!entry) {
   process.stderr.write(`lcs: unknown command "${cmd}"\n\n${usage()}\n`);
   process.exit(2);
 }
-process.exitCode = await runComponent(command, rest, process.env);
+process.exitCode = await runComponent(await entry.load(), rest, process.env);

@@ -69,6 +69,11 @@ const renderLabels = (l: Labels) => {
 
 export class Registry {
   private readonly metrics = new Map<string, Metric>();
+  private readonly beforeRender: (() => void)[] = [];
+  /** Runs `fn` before each scrape (for values read on demand, like memory). */
+  onRender(fn: () => void): void {
+    this.beforeRender.push(fn);
+  }
   counter(name: string, help: string): Counter {
     return this.register(name, () => new Counter(name, help, 'counter')) as Counter;
   }
@@ -87,12 +92,17 @@ export class Registry {
     return [...this.metrics.keys()];
   }
   render(): string {
+    for (const fn of this.beforeRender) fn();
     return [...this.metrics.values()].map((m) => m.render()).join('\n') + '\n';
   }
 }
 
 /** The metrics every long-running component must expose, registered in one place. */
 export function registerShared(r: Registry) {
+  const memory = r.gauge('lcs_process_memory_bytes', 'Process memory by kind (rss, heapUsed, heapTotal, external, arrayBuffers)');
+  r.onRender(() => {
+    for (const [kind, bytes] of Object.entries(process.memoryUsage())) memory.set({ kind }, bytes);
+  });
   return {
     received: r.counter(SHARED_METRICS.received, 'Events read or consumed'),
     sent: r.counter(SHARED_METRICS.sent, 'Events acknowledged by the next stage'),
