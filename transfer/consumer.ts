@@ -94,6 +94,9 @@ export class TopicConsumer {
       heartbeatInterval: Math.min(3000, Math.floor(this.opts.sessionTimeoutMs / 3)),
       rebalanceTimeout: 60000,
       maxBytesPerPartition: 4 * 1024 * 1024,
+      // An idle fetch waits this long for data; a topic-set switch waits for it to return
+      // before leaving the group, so the kafkajs default (5 s) alone would blow the budget.
+      maxWaitTimeInMs: 1000,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 },
     });
     c.on(c.events.GROUP_JOIN, (e) => {
