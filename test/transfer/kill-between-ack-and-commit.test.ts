@@ -23,7 +23,8 @@ import {
 
 const etcd = testEtcd();
 const kafka = testKafka();
-const p = newPipeline('tkill', transferEnv);
+// A short session timeout: the replacement need not wait 30 s for the dead member to expire.
+const p = newPipeline('tkill', { ...transferEnv, LCS_TRANSFER_SESSION_TIMEOUT: '8s' });
 const topic = p.id;
 const base = topic;
 const group = p.env.LCS_TRANSFER_GROUP_ID!;
