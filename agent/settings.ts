@@ -120,7 +120,7 @@ export const agentSettings: SettingSpec[] = [
     key: 'agent.kafkaClient',
     type: 'string',
     env: 'LCS_AGENT_KAFKA_CLIENT',
-    default: 'kafkajs',
+    default: 'platformatic',
     description:
       'Kafka client library for producing: kafkajs or platformatic (@platformatic/kafka); see docs/benchmarks-agent.md',
     check: (v) => (v === 'kafkajs' || v === 'platformatic' ? undefined : 'must be kafkajs or platformatic'),
