@@ -11,6 +11,8 @@ export interface BulkDoc {
   partition: number;
   offset: string;
   raw: Buffer | null;
+  /** `source` as JSON when the record already is exactly that (saves a stringify). */
+  sourceText?: string;
 }
 
 export type ItemOutcome =
@@ -81,7 +83,12 @@ export function classifyRequestFailure(
 
 /** The action and source lines of one document; its length is what a bulk body costs. */
 export function docLines(d: BulkDoc): string {
-  return JSON.stringify({ create: { _index: d.index, _id: d.id } }) + '\n' + JSON.stringify(d.source) + '\n';
+  return (
+    JSON.stringify({ create: { _index: d.index, _id: d.id } }) +
+    '\n' +
+    (d.sourceText ?? JSON.stringify(d.source)) +
+    '\n'
+  );
 }
 
 /**

@@ -14,15 +14,16 @@ export interface InRecord {
 
 export function toDoc(rec: InRecord, routing: Routing): BulkDoc {
   let source: Record<string, unknown>;
+  let changed = false;
   const text = rec.value?.toString('utf8') ?? '';
   try {
     const parsed: unknown = JSON.parse(text);
-    source =
-      typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
-        ? (parsed as Record<string, unknown>)
-        : { message: text };
+    const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+    source = isObject ? (parsed as Record<string, unknown>) : { message: text };
+    changed = !isObject;
   } catch {
     source = { message: text };
+    changed = true;
   }
   const event = (typeof source.event === 'object' && source.event !== null ? source.event : {}) as Record<
     string,
@@ -33,10 +34,13 @@ export function toDoc(rec: InRecord, routing: Routing): BulkDoc {
   if (!id) {
     id = `${rec.topic}-${rec.partition}-${rec.offset}`;
     source.event = { ...event, id };
+    changed = true;
   }
   const recordMs = Number(rec.timestamp);
-  if (typeof source['@timestamp'] !== 'string')
+  if (typeof source['@timestamp'] !== 'string') {
     source['@timestamp'] = new Date(Number.isFinite(recordMs) ? recordMs : Date.now()).toISOString();
+    changed = true;
+  }
   const collection = (source.collection as { name?: unknown } | undefined)?.name;
   const index = dailyIndex(
     indexBaseFor(routing, rec.topic, collection),
@@ -51,5 +55,7 @@ export function toDoc(rec: InRecord, routing: Routing): BulkDoc {
     partition: rec.partition,
     offset: rec.offset,
     raw: rec.value,
+    // An agent record needs no change: its bytes are the document, no second stringify.
+    ...(changed ? {} : { sourceText: text }),
   };
 }

@@ -70,3 +70,21 @@ test('agent records keep their id; foreign records get topic/partition/offset', 
   );
   assert.deepEqual(foreign.source.event, { id: 'net-2-9' });
 });
+
+test('an agent record is sent as its own bytes; anything changed is re-serialised', () => {
+  const r = routingFrom(snap);
+  const value = JSON.stringify({ '@timestamp': '2026-05-06T00:00:00Z', message: 'm', event: { id: 'E1' } });
+  const agent = toDoc(
+    { topic: 'Web', partition: 0, offset: '1', timestamp: '0', value: Buffer.from(value) },
+    r,
+  );
+  assert.equal(agent.sourceText, value);
+  const noTs = toDoc(
+    { topic: 'Web', partition: 0, offset: '2', timestamp: '0', value: Buffer.from('{"event":{"id":"E2"}}') },
+    r,
+  );
+  assert.equal(noTs.sourceText, undefined);
+  const num = toDoc({ topic: 'Web', partition: 0, offset: '3', timestamp: '0', value: Buffer.from('42') }, r);
+  assert.equal(num.sourceText, undefined);
+  assert.equal(num.source.message, '42');
+});
