@@ -16,6 +16,7 @@ import { KafkaSink, type RecordProducer } from './sink.ts';
 import { renderAgentStatus, RateTracker, type AgentStatus } from './status.ts';
 import { LossLedger } from './loss-ledger.ts';
 import { ReadPool } from './read-pool.ts';
+import type { PodResolver } from './pods/resolver.ts';
 
 export interface AgentConfig {
   node: string;
@@ -43,6 +44,8 @@ export interface AgentDeps {
   logger: Logger;
   registry?: Registry;
   now?: () => number;
+  /** The node's pods (Kubernetes mode); absent in standalone mode. */
+  pods?: PodResolver;
 }
 
 interface Running {
@@ -130,6 +133,11 @@ export class Agent {
       // Not fatal: the sink retries; reading pauses once the buffer fills.
       this.deps.logger.warn('kafka not reachable yet; will keep retrying', { error: (err as Error).message });
     });
+    // Not awaited: pods sources follow the resolver as it learns the node's pods; until its
+    // first list they simply have no files. It retries by itself while the API is away.
+    this.deps.pods
+      ?.start()
+      .catch((err) => this.deps.logger.error('pod resolver failed', { error: (err as Error).message }));
     await this.watcher.start();
     await this.applying;
     this.status.start();
@@ -185,6 +193,7 @@ export class Agent {
       logger: this.deps.logger,
       rescanMs: c.rescanMs,
       maxFiles: c.maxFilesPerCollection,
+      ...(this.deps.pods ? { pods: this.deps.pods } : {}),
       tailer: {
         node: c.node,
         sink: this.sink,
@@ -232,6 +241,7 @@ export class Agent {
       rejected: this.rejected,
       rates: this.rates,
       ledger: this.ledger,
+      ...(this.deps.pods ? { kubernetes: this.deps.pods.status() } : {}),
     });
   }
 
@@ -254,6 +264,7 @@ export class Agent {
     await this.watcher.stop();
     await this.applying;
     await Promise.all([...this.running.values()].map((r) => r.runner.stop()));
+    await this.deps.pods?.stop();
     await this.sink.shutdown();
     await this.checkpoints.flush();
     await this.status.shutdown();

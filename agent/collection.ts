@@ -10,6 +10,8 @@ import type { CollectEntry } from '../common/schema/collect-entry.ts';
 import { describeError } from '../common/errors.ts';
 import { globAllowed, globBase, realFileAllowed } from './allow.ts';
 import { Tailer, type TailerOptions } from './tailer.ts';
+import type { PodResolver } from './pods/resolver.ts';
+import type { PodLogTarget, PodsSource } from './pods/targets.ts';
 
 export type TailerDefaults = Pick<
   TailerOptions,
@@ -35,6 +37,8 @@ export interface CollectionOptions {
   tailer: TailerDefaults;
   rescanMs: number;
   maxFiles: number;
+  /** The node's pods, when the agent has a Kubernetes API (pods sources need it). */
+  pods?: PodResolver;
 }
 
 export class CollectionRunner {
@@ -42,7 +46,10 @@ export class CollectionRunner {
   readonly tailers = new Map<string, Tailer>();
   /** Problems with this collection's paths (refused, unreadable), by path. */
   readonly errors = new Map<string, string>();
-  private readonly globs: string[] = [];
+  private globs: string[] = [];
+  /** For pods sources: the Kubernetes metadata of each glob's container. */
+  private podMeta = new Map<string, PodLogTarget['kubernetes']>();
+  private unsubscribe: (() => void) | undefined;
   private watcher: FSWatcher | undefined;
   private rescanTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -54,44 +61,102 @@ export class CollectionRunner {
 
   async start(): Promise<void> {
     const { entry, roots } = this.opts;
-    if (entry.source.pods) {
-      this.errors.set(
-        '(source)',
-        'pods sources need the Kubernetes API; this agent runs standalone, so only files sources run',
-      );
-      return;
-    }
+    if (entry.source.pods) return this.startPods(entry.source.pods);
+    const globs: string[] = [];
     for (const g of entry.source.files!.paths) {
       const problem = globAllowed(g, roots);
       if (problem) {
         this.errors.set(g, `refused: ${problem}`);
         this.opts.logger.warn('path refused', { collection: this.opts.name, path: g, reason: problem });
-      } else this.globs.push(g);
+      } else globs.push(g);
     }
-    if (!this.globs.length) return;
+    if (!globs.length) return;
     await this.resumeRotated();
-    await this.scan(true);
-    const bases = [...new Set(this.globs.map(globBase))];
-    this.watcher = chokidar.watch(bases, {
-      ignoreInitial: true,
-      persistent: true,
-      followSymlinks: false,
-      depth: this.globs.some((g) => g.includes('**'))
-        ? 32
-        : Math.max(0, ...this.globs.map((g) => g.split('/').length - globBase(g).split('/').length - 1)),
+    await this.setGlobs(globs, true);
+  }
+
+  /** A pods source: the globs follow the node's pods (PodResolver), level-based. */
+  private async startPods(source: PodsSource): Promise<void> {
+    const resolver = this.opts.pods;
+    if (!resolver) {
+      this.errors.set(
+        '(source)',
+        'pods sources need the Kubernetes API: run in-cluster or set agent.kubeconfig (LCS_KUBECONFIG)',
+      );
+      return;
+    }
+    await this.resumeRotated();
+    let initial = true;
+    this.unsubscribe = resolver.subscribe(source, (targets) => {
+      const first = initial;
+      initial = false;
+      this.enqueue(async () => {
+        this.podMeta = new Map(targets.map((t) => [t.glob, t.kubernetes]));
+        const globs: string[] = [];
+        for (const t of targets) {
+          const problem = globAllowed(t.glob, this.opts.roots);
+          if (problem)
+            this.errors.set(t.glob, `refused: ${problem} (agent.podLogRoot must lie under an allowed root)`);
+          else globs.push(t.glob);
+        }
+        await this.setGlobs(globs, first);
+      });
     });
-    this.watcher.on('add', (p) => this.enqueue(() => this.consider(p, false)));
-    this.watcher.on('change', (p) => this.pokePath(p));
-    this.watcher.on('unlink', (p) => this.pokePath(p));
-    this.watcher.on('error', (err) =>
-      this.opts.logger.warn('file watcher error', { collection: this.opts.name, error: describeError(err) }),
-    );
-    const tick = () => {
-      if (this.stopped) return;
-      this.enqueue(() => this.scan(false));
+    await this.scanning;
+  }
+
+  /**
+   * Follows these globs from now on: watches their folders, stops tailers of files no glob
+   * names any more (their offsets stay checkpointed), and starts tailers for new files —
+   * from `startAt` at the collection's start, from the beginning after that.
+   */
+  private async setGlobs(globs: string[], initial: boolean): Promise<void> {
+    if (this.stopped) return;
+    const before = new Set(this.globs);
+    this.globs = globs;
+    for (const [k, t] of this.tailers) {
+      if (!this.matches(t.opts.path) && t.state !== 'draining') {
+        this.tailers.delete(k);
+        await t.stop();
+      }
+    }
+    const bases = [...new Set(globs.map(globBase))];
+    const oldBases = new Set([...before].map(globBase));
+    const depth = globs.some((g) => g.includes('**'))
+      ? 32
+      : Math.max(0, ...globs.map((g) => g.split('/').length - globBase(g).split('/').length - 1));
+    if (!this.watcher) {
+      this.watcher = chokidar.watch(bases, {
+        ignoreInitial: true,
+        persistent: true,
+        followSymlinks: false,
+        depth,
+      });
+      this.watcher.on('add', (p) => this.enqueue(() => this.consider(p, false)));
+      this.watcher.on('change', (p) => this.pokePath(p));
+      this.watcher.on('unlink', (p) => this.pokePath(p));
+      this.watcher.on('error', (err) =>
+        this.opts.logger.warn('file watcher error', {
+          collection: this.opts.name,
+          error: describeError(err),
+        }),
+      );
+      const tick = () => {
+        if (this.stopped) return;
+        this.enqueue(() => this.scan(false));
+        this.rescanTimer = setTimeout(tick, this.opts.rescanMs);
+      };
       this.rescanTimer = setTimeout(tick, this.opts.rescanMs);
-    };
-    this.rescanTimer = setTimeout(tick, this.opts.rescanMs);
+    } else {
+      const added = bases.filter((b) => !oldBases.has(b));
+      const removed = [...oldBases].filter((b) => !bases.includes(b));
+      if (added.length) this.watcher.add(added);
+      if (removed.length) this.watcher.unwatch(removed);
+    }
+    await this.scan(
+      initial,
+      globs.filter((g) => !before.has(g)),
+    );
   }
 
   /**
@@ -125,6 +190,11 @@ export class CollectionRunner {
     }
   }
 
+  private kubernetesFor(path: string): { kubernetes?: PodLogTarget['kubernetes'] } {
+    for (const [g, k] of this.podMeta) if (matchesGlob(path, g)) return { kubernetes: k };
+    return {};
+  }
+
   private async findByInode(dir: string, dev: number, ino: number): Promise<string | undefined> {
     const names = await readdir(dir).catch(() => [] as string[]);
     for (const n of names) {
@@ -148,8 +218,8 @@ export class CollectionRunner {
     return !(this.opts.entry.source.files?.exclude ?? []).some((g) => matchesGlob(path, g));
   }
 
-  private async scan(initial: boolean): Promise<void> {
-    for (const g of this.globs) {
+  private async scan(initial: boolean, only?: string[]): Promise<void> {
+    for (const g of only ?? this.globs) {
       for await (const p of glob(g)) await this.consider(p, initial);
     }
     for (const t of this.tailers.values()) t.poke();
@@ -193,6 +263,7 @@ export class CollectionRunner {
       collection: this.opts.name,
       topic: entry.topic,
       ...(entry.fields ? { fields: entry.fields } : {}),
+      ...this.kubernetesFor(path),
       startAt,
       drainOnly,
       ...(entry.parse ? { parse: entry.parse } : {}),
@@ -215,7 +286,13 @@ export class CollectionRunner {
     if (this.stopped) return void (await tailer.stop());
     this.errors.delete(path);
     this.tailers.set(`${tailer.dev}:${tailer.ino}`, tailer);
-    this.opts.logger.info('following file', { collection: this.opts.name, path, fileId: tailer.fileId, offset: tailer.readPos, startAt });
+    this.opts.logger.info('following file', {
+      collection: this.opts.name,
+      path,
+      fileId: tailer.fileId,
+      offset: tailer.readPos,
+      startAt,
+    });
     tailer.start();
   }
 
@@ -223,6 +300,7 @@ export class CollectionRunner {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.unsubscribe?.();
     if (this.rescanTimer) clearTimeout(this.rescanTimer);
     await this.watcher?.close();
     await this.scanning;

@@ -9,7 +9,18 @@ export function fitRecord(ev: LogEvent, maxBytes: number): { value: string; byte
   let value = JSON.stringify(ev);
   const bytes = Buffer.byteLength(value);
   if (bytes <= maxBytes) return { value, bytes };
-  const reserved = new Set(['@timestamp', 'message', 'event', 'log', 'host', 'collection', 'kubernetes', 'fields', 'stream', 'error']);
+  const reserved = new Set([
+    '@timestamp',
+    'message',
+    'event',
+    'log',
+    'host',
+    'collection',
+    'kubernetes',
+    'fields',
+    'stream',
+    'error',
+  ]);
   for (const k of Object.keys(ev)) if (!reserved.has(k)) delete ev[k];
   ev.event.truncated = true;
   let keep = ev.message.length;

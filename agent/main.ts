@@ -1,19 +1,41 @@
 // `lcs agent`: wires settings to the Agent. No logic here.
 
 import type { ComponentCommand } from '../common/cli/component.ts';
+import type { SettingValues } from '../common/config/settings.ts';
+import type { Logger } from '../common/observe/logger.ts';
 import { createEtcd } from '../common/etcd/client.ts';
 import { kafkaConfig } from '../common/kafka/config.ts';
 import { Agent } from './agent.ts';
-import { KafkajsProducer } from './kafkajs-producer.ts';
-import { PlatformaticProducer } from './platformatic-producer.ts';
+import type { RecordProducer } from './sink.ts';
+import type { PodResolver } from './pods/resolver.ts';
 import { agentSettings } from './settings.ts';
+
+// Loaded on demand: each Kafka client and the Kubernetes client cost tens of MB of memory,
+// and an agent needs one Kafka client and, outside Kubernetes, no Kubernetes client at all.
+async function producerFor(s: SettingValues): Promise<RecordProducer> {
+  const config = kafkaConfig(s, 'agent');
+  if (s['agent.kafkaClient'] === 'kafkajs')
+    return new (await import('./kafkajs-producer.ts')).KafkajsProducer(config);
+  return new (await import('./platformatic-producer.ts')).PlatformaticProducer(config);
+}
+
+async function podsFor(
+  s: SettingValues,
+  logger: Logger,
+  env: NodeJS.ProcessEnv,
+): Promise<PodResolver | undefined> {
+  if (!s['agent.kubeconfig'] && !env.KUBERNETES_SERVICE_HOST) return undefined;
+  return (await import('./pods/from-settings.ts')).podResolverFrom(s, { logger, env });
+}
 
 export const agentCommand: ComponentCommand = {
   name: 'agent',
   summary: 'Tails the log files named by the collect entries for this node and sends every line to Kafka.',
   specs: agentSettings,
-  build(s, logger) {
+  async build(s, logger) {
     const etcd = createEtcd(s);
+    const producer = await producerFor(s);
+    const pods = await podsFor(s, logger, process.env);
     const agent = new Agent(
       {
         node: String(s['node.name']),
@@ -41,11 +63,9 @@ export const agentCommand: ComponentCommand = {
       },
       {
         etcd,
-        producer:
-          s['agent.kafkaClient'] === 'platformatic'
-            ? new PlatformaticProducer(kafkaConfig(s, 'agent'))
-            : new KafkajsProducer(kafkaConfig(s, 'agent')),
+        producer,
         logger,
+        ...(pods ? { pods } : {}),
       },
     );
     return {

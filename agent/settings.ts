@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { etcdSettings, kafkaSettings, processSettings } from '../common/config/common-settings.ts';
 import type { SettingSpec } from '../common/config/settings.ts';
+import { podSettings } from './pods/settings.ts';
 
 const positive = (v: unknown) => (typeof v === 'number' && v > 0 ? undefined : 'must be greater than 0');
 
@@ -68,7 +69,8 @@ export const agentSettings: SettingSpec[] = [
     key: 'agent.maxRecordBytes',
     type: 'int',
     default: 900 * 1024,
-    description: "largest Kafka record the agent sends (keep under the topic's max.message.bytes, default 1 MB)",
+    description:
+      "largest Kafka record the agent sends (keep under the topic's max.message.bytes, default 1 MB)",
     check: positive,
   },
   {
@@ -125,4 +127,5 @@ export const agentSettings: SettingSpec[] = [
       'Kafka client library for producing: kafkajs or platformatic (@platformatic/kafka); see docs/benchmarks-agent.md',
     check: (v) => (v === 'kafkajs' || v === 'platformatic' ? undefined : 'must be kafkajs or platformatic'),
   },
+  ...podSettings,
 ];

@@ -39,6 +39,8 @@ export interface AgentStatus {
   tailers: TailerStatus[];
   /** Recent losses (rotated away, deleted or truncated before read). */
   loss?: LossRecord[];
+  /** The pod resolver's state (Kubernetes mode only). */
+  kubernetes?: { synced: boolean; pods: number; lists: number; lastError?: string };
 }
 
 /** Events per second per collection over a sliding window of recent seconds. */
@@ -72,6 +74,7 @@ export function renderAgentStatus(input: {
   rejected: Map<string, string>;
   rates: RateTracker;
   ledger: LossLedger;
+  kubernetes?: AgentStatus['kubernetes'];
 }): AgentStatus {
   const collections: Record<string, CollectionStatus> = {};
   const tailers: TailerStatus[] = [];
@@ -116,5 +119,6 @@ export function renderAgentStatus(input: {
     rejected: Object.fromEntries(input.rejected),
     tailers,
     loss: input.ledger.list(),
+    ...(input.kubernetes ? { kubernetes: input.kubernetes } : {}),
   };
 }

@@ -4,7 +4,11 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const main = join(import.meta.dirname, 'main.ts');
-const run = (...args: string[]) => spawnSync(process.execPath, [...process.execArgv, main, ...args], { encoding: 'utf8', env: { ...process.env, LCS_ETCD_ENDPOINTS: '' } });
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, [...process.execArgv, main, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, LCS_ETCD_ENDPOINTS: '' },
+  });
 
 test('lcs --help lists every component', () => {
   const r = run('--help');
@@ -22,7 +26,10 @@ test('lcs <component> --help lists every flag with its environment name', () => 
 test('an invalid setting exits 2 and names the key', () => {
   const r = run('agent', '--agent-max-line-bytes', 'lots');
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /invalid setting agent\.maxLineBytes: must be an integer, got "lots" \(from --agent-max-line-bytes\)/);
+  assert.match(
+    r.stderr,
+    /invalid setting agent\.maxLineBytes: must be an integer, got "lots" \(from --agent-max-line-bytes\)/,
+  );
 });
 
 test('an unknown command exits 2 with the usage', () => {

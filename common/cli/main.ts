@@ -10,7 +10,8 @@ const commands: Record<string, { summary: string; load: () => Promise<ComponentC
     load: async () => (await import('../../agent/main.ts')).agentCommand,
   },
   transfer: {
-    summary: 'Consumes the collected topics from Kafka and indexes every event into Elasticsearch exactly once.',
+    summary:
+      'Consumes the collected topics from Kafka and indexes every event into Elasticsearch exactly once.',
     load: async () => (await import('../../transfer/main.ts')).transferCommand,
   },
   operator: {

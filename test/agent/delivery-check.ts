@@ -3,6 +3,7 @@
 // the records (a test may produce close to a million) and keeps only what the checks need.
 
 import type { Kafka } from 'kafkajs';
+import { waitForTopic } from '../support/kafka.ts';
 
 export interface Delivery {
   records: number;
@@ -19,11 +20,29 @@ export interface Delivery {
 
 const ID = /"event":\{"id":"([^"]+)"/;
 
-export async function checkDelivery(kafka: Kafka, topic: string, tag: string, expectedNumbers: number, timeoutMs = 120000): Promise<Delivery> {
-  const consumer = kafka.consumer({ groupId: `lcs-check-${topic}-${Date.now()}`, maxBytesPerPartition: 8 * 1024 * 1024 });
+export async function checkDelivery(
+  kafka: Kafka,
+  topic: string,
+  tag: string,
+  expectedNumbers: number,
+  timeoutMs = 120000,
+): Promise<Delivery> {
+  await waitForTopic(kafka, topic, timeoutMs);
+  const consumer = kafka.consumer({
+    groupId: `lcs-check-${topic}-${Date.now()}`,
+    maxBytesPerPartition: 8 * 1024 * 1024,
+  });
   const idOf = new Map<number, string>();
   const seenIds = new Set<string>();
-  const d: Delivery = { records: 0, distinctIds: 0, numbers: new Set(), linesWithTwoIds: 0, resent: 0, minRecordBytes: Infinity, sample: [] };
+  const d: Delivery = {
+    records: 0,
+    distinctIds: 0,
+    numbers: new Set(),
+    linesWithTwoIds: 0,
+    resent: 0,
+    minRecordBytes: Infinity,
+    sample: [],
+  };
   const lineRe = new RegExp(`"message":"${tag} (\\d+) `);
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });

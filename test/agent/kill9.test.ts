@@ -33,13 +33,19 @@ test('kill -9 mid-stream: nothing lost, resends keep their id, at most one batch
   const file = join(p.dir, 'k.log');
   writeFileSync(file, '');
   const topic = `kill9-${p.id}`;
-  await etcd.put(adhocEntryKey('k')).value(JSON.stringify({ source: { files: { paths: [file] } }, topic, startAt: 'beginning' }));
+  await etcd
+    .put(adhocEntryKey('k'))
+    .value(JSON.stringify({ source: { files: { paths: [file] } }, topic, startAt: 'beginning' }));
   p.startAgent(['--agent-batch-bytes', String(BATCH_BYTES)]);
   await waitForTailer(p, 'adhoc/k', file);
 
   const LINES = 100_000;
   const writing = startWriter({ file, lines: LINES, perSecond: 20_000, tag: 'k9' });
-  await waitFor('a third of the lines acknowledged', async () => (await endOffsetSum(kafka, topic)) >= LINES / 3, { timeoutMs: 60000, intervalMs: 50 });
+  await waitFor(
+    'a third of the lines acknowledged',
+    async () => (await endOffsetSum(kafka, topic)) >= LINES / 3,
+    { timeoutMs: 60000, intervalMs: 50 },
+  );
   await p.agent!.kill9();
   const acknowledgedAtKill = await endOffsetSum(kafka, topic);
   p.startAgent(['--agent-batch-bytes', String(BATCH_BYTES)]);
@@ -51,6 +57,9 @@ test('kill -9 mid-stream: nothing lost, resends keep their id, at most one batch
   assert.equal(d.numbers.size, LINES);
   assert.equal(d.linesWithTwoIds, 0, 'a resent line keeps its event.id');
   const batchRecords = Math.ceil(BATCH_BYTES / d.minRecordBytes);
-  assert.ok(d.resent <= batchRecords, `resent ${d.resent} records; one batch holds at most ${batchRecords} (acknowledged at kill: ${acknowledgedAtKill})`);
+  assert.ok(
+    d.resent <= batchRecords,
+    `resent ${d.resent} records; one batch holds at most ${batchRecords} (acknowledged at kill: ${acknowledgedAtKill})`,
+  );
   assert.equal(d.records, d.distinctIds + d.resent);
 });

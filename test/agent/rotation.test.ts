@@ -36,10 +36,19 @@ test('rename rotation every 2 s at 20k lines/s: every line once, under one id', 
   const file = join(p.dir, 'r.log');
   writeFileSync(file, '');
   const topic = `rot-${p.id}`;
-  await etcd.put(adhocEntryKey('r')).value(JSON.stringify({ source: { files: { paths: [file] } }, topic, startAt: 'beginning' }));
+  await etcd
+    .put(adhocEntryKey('r'))
+    .value(JSON.stringify({ source: { files: { paths: [file] } }, topic, startAt: 'beginning' }));
   await waitForTailer(p, 'adhoc/r', file);
   const LINES = 140_000;
-  const { written, rotations } = await startWriter({ file, lines: LINES, perSecond: 20_000, tag: 'rot', rotate: 'rename', rotateMs: 2000 });
+  const { written, rotations } = await startWriter({
+    file,
+    lines: LINES,
+    perSecond: 20_000,
+    tag: 'rot',
+    rotate: 'rename',
+    rotateMs: 2000,
+  });
   assert.equal(written, LINES);
   assert.ok(rotations >= 3, `${rotations} rotations`);
   const d = await checkDelivery(kafka, topic, 'rot', LINES);
@@ -53,12 +62,16 @@ test('copytruncate: truncation detected, new content followed under a new identi
   const file = join(p.dir, 'ct.log');
   writeFileSync(file, '');
   const topic = `ct-${p.id}`;
-  await etcd.put(adhocEntryKey('ct')).value(JSON.stringify({ source: { files: { paths: [file] } }, topic, startAt: 'beginning' }));
+  await etcd
+    .put(adhocEntryKey('ct'))
+    .value(JSON.stringify({ source: { files: { paths: [file] } }, topic, startAt: 'beginning' }));
   await waitForTailer(p, 'adhoc/ct', file);
   const lines = (from: number, n: number) => Array.from({ length: n }, (_, i) => `ct ${from + i} x`);
   const before = lines(0, 2000);
   appendFileSync(file, before.join('\n') + '\n');
-  await waitFor('first lines acknowledged', async () => (await endOffsetSum(kafka, topic)) >= before.length, { timeoutMs: 20000 });
+  await waitFor('first lines acknowledged', async () => (await endOffsetSum(kafka, topic)) >= before.length, {
+    timeoutMs: 20000,
+  });
 
   // The agent is stopped (SIGSTOP) while lines are written and the file is copied and
   // truncated: the lines written in that window are only in the copy, which this entry does
@@ -75,9 +88,15 @@ test('copytruncate: truncation detected, new content followed under a new identi
   for (let i = 0; i < 2000; i++) assert.ok(d.numbers.has(i), `line ${i} before the truncation`);
   for (let i = 2300; i < 2400; i++) assert.ok(d.numbers.has(i), `line ${i} after the truncation`);
   const inWindow = [...d.numbers].filter((n) => n >= 2000 && n < 2300).length;
-  assert.equal(inWindow, 0, 'lines written while the agent was stopped, before the truncation, are the documented loss');
+  assert.equal(
+    inWindow,
+    0,
+    'lines written while the agent was stopped, before the truncation, are the documented loss',
+  );
   assert.equal(d.linesWithTwoIds, 0);
   const ids = new Set(d.sample.map((s) => (s.event as { id: string }).id));
   assert.ok(ids.size > 0);
-  await waitFor('the truncation is in the agent log', () => /file truncated \(copytruncate\?\)/.test(p.agent!.logs()));
+  await waitFor('the truncation is in the agent log', () =>
+    /file truncated \(copytruncate\?\)/.test(p.agent!.logs()),
+  );
 });

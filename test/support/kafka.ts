@@ -29,6 +29,7 @@ export async function readTopic(
   expected: number,
   timeoutMs = 30000,
 ): Promise<{ key: string; value: string }[]> {
+  await waitForTopic(kafka, topic, timeoutMs);
   const consumer = kafka.consumer({ groupId: `lcs-test-${topic}-${Date.now()}-${Math.random()}` });
   const out: { key: string; value: string }[] = [];
   await consumer.connect();
@@ -46,4 +47,26 @@ export async function readTopic(
   clearTimeout(timer);
   await consumer.disconnect();
   return out;
+}
+
+/** Waits until the topic exists with a leader for every partition (the agent creates it). */
+export async function waitForTopic(kafka: Kafka, topic: string, timeoutMs = 30000): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      try {
+        const md = await admin.fetchTopicMetadata({ topics: [topic] });
+        const parts = md.topics[0]?.partitions ?? [];
+        if (parts.length && parts.every((p) => p.leader >= 0)) return;
+      } catch {
+        // not there yet
+      }
+      if (Date.now() > deadline) throw new Error(`topic ${topic} did not appear within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }
