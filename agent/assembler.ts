@@ -18,7 +18,7 @@ export interface AssembledEvent {
   stream?: string;
   truncated: boolean;
   invalidUtf8: boolean;
-  /** Bytes of the whole event in the file. */
+  /** Bytes of the whole event in the file, without its final newline. */
   length: number;
 }
 
@@ -30,6 +30,8 @@ interface Piece {
   stream?: string;
   truncated: boolean;
   invalidUtf8: boolean;
+  /** The piece ended with a newline in the file (not a flushed unfinished line). */
+  newline: boolean;
 }
 
 const decode = (bytes: Buffer): { text: string; invalidUtf8: boolean } => {
@@ -72,6 +74,7 @@ export class Assembler {
       const piece: Piece = {
         offset: line.offset,
         end: line.end,
+        newline: line.end - line.offset > line.length,
         text: c ? c.content : text,
         truncated: line.truncated,
         invalidUtf8,
@@ -176,7 +179,8 @@ export class Assembler {
       ...(first.stream ? { stream: first.stream } : {}),
       truncated,
       invalidUtf8: pieces.some((p) => p.invalidUtf8),
-      length: end - first.offset,
+      // Bytes of the event in the file, without its final newline.
+      length: end - first.offset - (pieces[pieces.length - 1]!.newline ? 1 : 0),
     };
   }
 }

@@ -67,16 +67,14 @@ after(async () => {
 
 test('a pods source collects exactly the selected containers of this node, enriched', async () => {
   const topic = `pods-${p.id}`;
-  await etcd
-    .put(adhocEntryKey('web'))
-    .value(
-      JSON.stringify({
-        source: { pods: { namespace: 'shop', selector: { matchLabels: { app: 'web' } } } },
-        topic,
-        parse: { format: 'cri' },
-        startAt: 'beginning',
-      }),
-    );
+  await etcd.put(adhocEntryKey('web')).value(
+    JSON.stringify({
+      source: { pods: { namespace: 'shop', selector: { matchLabels: { app: 'web' } } } },
+      topic,
+      parse: { format: 'cri' },
+      startAt: 'beginning',
+    }),
+  );
   const first = await readTopic(kafka, topic, 4, 30000);
   const events = first.map(
     (r) =>
@@ -131,15 +129,13 @@ test('without a Kubernetes API a pods source is reported in the status, not sile
   const env: Record<string, string> = { KUBERNETES_SERVICE_HOST: '' };
   standalone.startAgent([], env);
   try {
-    await etcd
-      .put(adhocEntryKey('alone'))
-      .value(
-        JSON.stringify({
-          source: { pods: { namespace: 'shop' } },
-          nodes: { names: [standalone.node] },
-          topic: `alone-${p.id}`,
-        }),
-      );
+    await etcd.put(adhocEntryKey('alone')).value(
+      JSON.stringify({
+        source: { pods: { namespace: 'shop' } },
+        nodes: { names: [standalone.node] },
+        topic: `alone-${p.id}`,
+      }),
+    );
     const c = await waitFor(
       'the collection reported',
       async () => (await standalone.agentStatus())?.collections['adhoc/alone'],

@@ -1,0 +1,156 @@
+// Bad input is bounded, marked and loses nothing else: a 10 MB line, a file of invalid UTF-8,
+// a JSON-format line that is not JSON. And the security model: a symlink under the allowed
+// root pointing at /etc/shadow, and an entry naming /etc directly, are refused and reported,
+// with nothing read.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { symlinkSync, writeFileSync } from 'node:fs';
+import { adhocEntryKey } from '../../common/keyspace.ts';
+import { resetKeys, testEtcd } from '../support/etcd.ts';
+import { endOffsetSum, readTopic, testKafka } from '../support/kafka.ts';
+import { newPipeline, useEtcd, waitForTailer } from '../support/pipeline.ts';
+import { waitFor } from '../support/wait.ts';
+import { rssOf } from './delivery-check.ts';
+
+const etcd = testEtcd();
+const kafka = testKafka();
+const p = newPipeline('badin');
+useEtcd(p, etcd);
+
+before(async () => {
+  await resetKeys(etcd);
+  p.startAgent();
+});
+
+after(async () => {
+  await p.stop();
+  await resetKeys(etcd);
+  etcd.close();
+});
+
+interface Ev {
+  message: string;
+  event: { truncated?: boolean; original_bytes?: number; invalid_utf8?: boolean };
+  error?: { message: string };
+  n?: number;
+}
+
+test('a 10 MB line is truncated and marked; the lines around it arrive; memory stays bounded', async () => {
+  const file = join(p.dir, 'huge.log');
+  const huge = 'H'.repeat(10 * 1024 * 1024);
+  writeFileSync(file, `before\n${huge}\nafter\n`);
+  const topic = `huge-${p.id}`;
+  await etcd
+    .put(adhocEntryKey('huge'))
+    .value(JSON.stringify({ source: { files: { paths: [file] } }, topic, startAt: 'beginning' }));
+  const records = (await readTopic(kafka, topic, 3, 30000)).map((r) => JSON.parse(r.value) as Ev);
+  assert.deepEqual(
+    records.map((r) => r.message.slice(0, 6)),
+    ['before', 'HHHHHH', 'after'],
+  );
+  const big = records[1]!;
+  assert.equal(big.event.truncated, true);
+  assert.equal(big.event.original_bytes, huge.length);
+  assert.ok(Buffer.byteLength(JSON.stringify(big)) < 1024 * 1024, 'the record fits Kafka');
+  assert.ok((await rssOf(p.agent!.proc.pid!)) < 400 * 1024 * 1024, 'a 10 MB line is not held whole');
+});
+
+test('invalid UTF-8 is replaced and marked; a non-JSON line under format json is kept and marked', async () => {
+  const bin = join(p.dir, 'bin.log');
+  writeFileSync(
+    bin,
+    Buffer.concat([
+      Buffer.from('ok line\n'),
+      Buffer.from([0xc3, 0x28, 0xff, 0x41, 0x0a]),
+      Buffer.from('tail\n'),
+    ]),
+  );
+  const json = join(p.dir, 'app.json');
+  writeFileSync(json, '{"msg":"structured","n":7}\nthis is not json\n{"msg":"again"}\n');
+  const t1 = `bin-${p.id}`;
+  const t2 = `json-${p.id}`;
+  await etcd
+    .put(adhocEntryKey('bin'))
+    .value(JSON.stringify({ source: { files: { paths: [bin] } }, topic: t1, startAt: 'beginning' }));
+  await etcd
+    .put(adhocEntryKey('json'))
+    .value(
+      JSON.stringify({
+        source: { files: { paths: [json] } },
+        topic: t2,
+        startAt: 'beginning',
+        parse: { format: 'json' },
+      }),
+    );
+  const b = (await readTopic(kafka, t1, 3, 30000)).map((r) => JSON.parse(r.value) as Ev);
+  assert.deepEqual(
+    b.map((r) => [r.message, r.event.invalid_utf8 ?? false]),
+    [
+      ['ok line', false],
+      ['\uFFFD(\uFFFDA', true],
+      ['tail', false],
+    ],
+  );
+  const j = (await readTopic(kafka, t2, 3, 30000)).map((r) => JSON.parse(r.value) as Ev);
+  assert.deepEqual(
+    j.map((r) => r.message),
+    ['structured', 'this is not json', 'again'],
+  );
+  assert.equal(j[0]!.n, 7);
+  assert.match(j[1]!.error!.message, /^not JSON/);
+  assert.equal(j[2]!.error, undefined);
+  assert.equal(p.agent!.proc.exitCode, null, 'the agent is still running');
+});
+
+test('a symlink to /etc/shadow and an entry naming /etc are refused, reported, and nothing is read', async () => {
+  const ok = join(p.dir, 'ok.log');
+  writeFileSync(ok, 'fine\n');
+  symlinkSync('/etc/shadow', join(p.dir, 'shadow.log'));
+  const t1 = `sym-${p.id}`;
+  const t2 = `etc-${p.id}`;
+  await etcd
+    .put(adhocEntryKey('sym'))
+    .value(
+      JSON.stringify({
+        source: { files: { paths: [join(p.dir, '*.log')] } },
+        topic: t1,
+        startAt: 'beginning',
+      }),
+    );
+  await etcd
+    .put(adhocEntryKey('etc'))
+    .value(
+      JSON.stringify({
+        source: { files: { paths: ['/etc/*', '/etc/shadow'] } },
+        topic: t2,
+        startAt: 'beginning',
+      }),
+    );
+  await waitForTailer(p, 'adhoc/sym', ok);
+  const status = await waitFor('refusals in the status', async () => {
+    const s = await p.agentStatus();
+    return s?.collections['adhoc/sym']?.errors.length && s.collections['adhoc/etc']?.errors.length === 2
+      ? s
+      : undefined;
+  });
+  assert.match(
+    status.collections['adhoc/sym']!.errors.join('\n'),
+    /shadow\.log: refused: .*shadow\.log resolves to \/etc\/shadow, outside the allowed roots/,
+  );
+  assert.match(
+    status.collections['adhoc/etc']!.errors.join('\n'),
+    /\/etc\/\*: refused: \/etc\/\* is outside the allowed roots/,
+  );
+  assert.ok(
+    !status.tailers.some((t) => t.file.endsWith('shadow.log') || t.file.startsWith('/etc')),
+    'no tailer on a refused file',
+  );
+  const sym = await readTopic(kafka, t1, 1, 30000);
+  assert.ok(
+    sym.every((r) => !r.value.includes('root:')),
+    'nothing of /etc/shadow was sent',
+  );
+  assert.equal(await endOffsetSum(kafka, t2), 0, 'nothing sent for the /etc entry');
+});
