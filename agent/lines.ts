@@ -36,13 +36,32 @@ export class LineSplitter {
     return this.lineStart;
   }
 
-  /** Feeds a chunk read at the current position; returns the lines it completes. */
+  /**
+   * Feeds a chunk read at the current position; returns the lines it completes. A line that
+   * lies whole inside the chunk is a view of it, not a copy: use the lines before the chunk's
+   * memory is reused (the tailer decodes them at once). Partial lines are copied.
+   */
   push(chunk: Buffer): Line[] {
     const out: Line[] = [];
     let from = 0;
     while (from < chunk.length) {
       const nl = chunk.indexOf(0x0a, from);
       const piece = chunk.subarray(from, nl === -1 ? chunk.length : nl);
+      if (nl !== -1 && !this.skipping && this.pendingLen === 0 && piece.length <= this.maxBytes) {
+        // The common case, a whole line inside this chunk: no copy (see `push`).
+        let bytes = piece;
+        if (bytes.length && bytes[bytes.length - 1] === 0x0d) bytes = bytes.subarray(0, bytes.length - 1);
+        out.push({
+          offset: this.lineStart,
+          end: this.lineStart + piece.length + 1,
+          bytes,
+          truncated: false,
+          length: piece.length,
+        });
+        this.lineStart += piece.length + 1;
+        from = nl + 1;
+        continue;
+      }
       if (!this.skipping) {
         const room = this.maxBytes - this.pendingLen;
         if (piece.length > room) {

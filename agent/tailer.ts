@@ -10,12 +10,12 @@ import type { Logger } from '../common/observe/logger.ts';
 import type { ParseConfig } from '../common/schema/collect-entry.ts';
 import { describeError } from '../common/errors.ts';
 import { Assembler, type AssembledEvent } from './assembler.ts';
-import { buildEvent, recordKey, type EventSource } from './event.ts';
+import { recordKey, type EventSource } from './event.ts';
+import { EventEncoder } from './encode.ts';
 import { identify, identityString, matches, type FileIdentity } from './identity.ts';
 import { LineSplitter } from './lines.ts';
 import type { CheckpointStore } from './checkpoints.ts';
 import type { AckOwner, KafkaSink } from './sink.ts';
-import { fitRecord } from './fit-record.ts';
 import type { ReadPool } from './read-pool.ts';
 
 export interface TailerOptions {
@@ -244,34 +244,40 @@ export class Tailer implements AckOwner {
     this.opts.onLoss?.(bytes, reason, this.opts.path);
   }
 
+  private encoder: EventEncoder | undefined;
+  private encoderFor = '';
+
   private emit(events: AssembledEvent[]): void {
     const { opts } = this;
     if (!events.length) return;
-    const src: EventSource = {
-      node: opts.node,
-      collection: opts.collection,
-      path: opts.path,
-      fileId: this.fileId!,
-      ...(opts.fields ? { fields: opts.fields } : {}),
-      ...(opts.kubernetes ? { kubernetes: opts.kubernetes } : {}),
-    };
-    const key = recordKey(opts.node, src.fileId);
+    const fileId = this.fileId!;
+    if (this.encoderFor !== fileId) {
+      // The identity changes on truncation; everything else in the source is fixed per tailer.
+      this.encoder = new EventEncoder(
+        {
+          node: opts.node,
+          collection: opts.collection,
+          path: opts.path,
+          fileId,
+          ...(opts.fields ? { fields: opts.fields } : {}),
+          ...(opts.kubernetes ? { kubernetes: opts.kubernetes } : {}),
+        },
+        opts.maxRecordBytes,
+      );
+      this.encoderFor = fileId;
+      this.key = recordKey(opts.node, fileId);
+    }
     const readAt = new Date(opts.now()).toISOString();
     let bytes = 0;
     for (const e of events) {
-      const extra = e.stream ? { ...e.fields, stream: e.stream } : e.fields;
-      const ev = buildEvent(src, e.offset, e.message, e.timestamp ?? readAt, extra, {
-        truncated: e.truncated,
-        invalidUtf8: e.invalidUtf8,
-        originalBytes: e.length,
-      });
-      if (e.error) (ev as Record<string, unknown>)['error'] = { message: e.error };
-      const { value, bytes: valueBytes } = fitRecord(ev, opts.maxRecordBytes);
+      const { value, bytes: valueBytes } = this.encoder!.encode(e, readAt);
       bytes += e.length;
-      opts.sink.push({ topic: opts.topic, key, value }, valueBytes, this, e.end);
+      opts.sink.push({ topic: opts.topic, key: this.key, value }, valueBytes, this, e.end);
     }
     opts.onEvents?.(events.length, bytes);
   }
+
+  private key = '';
 
   /** AckOwner: Kafka acknowledged a record ending at `end` (acks arrive in read order). */
   acked(end: number): void {
