@@ -74,16 +74,14 @@ test('invalid UTF-8 is replaced and marked; a non-JSON line under format json is
   await etcd
     .put(adhocEntryKey('bin'))
     .value(JSON.stringify({ source: { files: { paths: [bin] } }, topic: t1, startAt: 'beginning' }));
-  await etcd
-    .put(adhocEntryKey('json'))
-    .value(
-      JSON.stringify({
-        source: { files: { paths: [json] } },
-        topic: t2,
-        startAt: 'beginning',
-        parse: { format: 'json' },
-      }),
-    );
+  await etcd.put(adhocEntryKey('json')).value(
+    JSON.stringify({
+      source: { files: { paths: [json] } },
+      topic: t2,
+      startAt: 'beginning',
+      parse: { format: 'json' },
+    }),
+  );
   const b = (await readTopic(kafka, t1, 3, 30000)).map((r) => JSON.parse(r.value) as Ev);
   assert.deepEqual(
     b.map((r) => [r.message, r.event.invalid_utf8 ?? false]),
@@ -110,24 +108,20 @@ test('a symlink to /etc/shadow and an entry naming /etc are refused, reported, a
   symlinkSync('/etc/shadow', join(p.dir, 'shadow.log'));
   const t1 = `sym-${p.id}`;
   const t2 = `etc-${p.id}`;
-  await etcd
-    .put(adhocEntryKey('sym'))
-    .value(
-      JSON.stringify({
-        source: { files: { paths: [join(p.dir, '*.log')] } },
-        topic: t1,
-        startAt: 'beginning',
-      }),
-    );
-  await etcd
-    .put(adhocEntryKey('etc'))
-    .value(
-      JSON.stringify({
-        source: { files: { paths: ['/etc/*', '/etc/shadow'] } },
-        topic: t2,
-        startAt: 'beginning',
-      }),
-    );
+  await etcd.put(adhocEntryKey('sym')).value(
+    JSON.stringify({
+      source: { files: { paths: [join(p.dir, '*.log')] } },
+      topic: t1,
+      startAt: 'beginning',
+    }),
+  );
+  await etcd.put(adhocEntryKey('etc')).value(
+    JSON.stringify({
+      source: { files: { paths: ['/etc/*', '/etc/shadow'] } },
+      topic: t2,
+      startAt: 'beginning',
+    }),
+  );
   await waitForTailer(p, 'adhoc/sym', ok);
   const status = await waitFor('refusals in the status', async () => {
     const s = await p.agentStatus();
