@@ -22,15 +22,18 @@ elif [ ! -x "$NODE" ] || [ "$("$NODE" -p process.versions.node)" != "$NODE_VERSI
   fi
 fi
 
+# Reinstall only when the lock file changed (its hash is kept in the stamp), not whenever
+# package.json is touched: npm ci replaces node_modules under any process using it.
 STAMP="$ROOT/node_modules/.lcs-installed"
-if [ ! -f "$STAMP" ] || [ "$ROOT/package-lock.json" -nt "$STAMP" ] || [ "$ROOT/package.json" -nt "$STAMP" ]; then
+LOCK_HASH=$(cksum < "$ROOT/package-lock.json" 2>/dev/null || echo none)
+if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$LOCK_HASH" ]; then
   log "installing dependencies (npm ci)"
   if [ -f "$ROOT/package-lock.json" ]; then
     (cd "$ROOT" && PATH="$(dirname "$NODE"):$PATH" npm ci --no-audit --no-fund --loglevel=error >&2)
   else
     (cd "$ROOT" && PATH="$(dirname "$NODE"):$PATH" npm install --no-audit --no-fund --loglevel=error >&2)
   fi
-  touch "$STAMP"
+  printf '%s' "$LOCK_HASH" > "$STAMP"
 fi
 
 export LCS_NODE="$NODE"
