@@ -5,9 +5,10 @@
 import { Kafka, logLevel, type Consumer, type KafkaConfig, type Producer } from 'kafkajs';
 import type { Logger } from '../common/observe/logger.ts';
 import { describeError } from '../common/errors.ts';
-import { chunk, docLines } from './bulk.ts';
+import { chunk, docLines, type BulkDoc } from './bulk.ts';
 import { toDoc } from './documents.ts';
-import { AbortedError, type Indexer } from './indexer.ts';
+import { AbortedError, type IndexControl, type Indexer } from './indexer.ts';
+import { Lanes } from './lanes.ts';
 import type { Routing } from './routing.ts';
 
 export interface ConsumerOptions {
@@ -56,6 +57,7 @@ export class TopicConsumer {
   }
 
   private wanted: string[] = [];
+  private lanes: Lanes | undefined;
   private stopped = false;
 
   /** Switches until the member consumes the wanted topics; a just-created topic may need a few tries. */
@@ -99,7 +101,11 @@ export class TopicConsumer {
       maxWaitTimeInMs: 1000,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 },
     });
+    const lanes = new Lanes();
+    this.lanes = lanes;
+    c.on(c.events.REBALANCING, () => lanes.rebalanced());
     c.on(c.events.GROUP_JOIN, (e) => {
+      lanes.rebalanced();
       this.assigned.clear();
       for (const [t, ps] of Object.entries(e.payload.memberAssignment)) this.assigned.set(t, ps);
       this.opts.onAssignment?.(this.assigned);
@@ -128,37 +134,65 @@ export class TopicConsumer {
         const docs = batch.messages.map((m) =>
           toDoc({ topic, partition, offset: m.offset, timestamp: m.timestamp, value: m.value }, routing),
         );
-        const ctl = { heartbeat, aborted: () => !isRunning() || isStale() };
-        for (const part of chunk(docs, this.opts.bulkDocs, this.opts.bulkBytes, (d) => docLines(d).length)) {
-          try {
-            await this.opts.indexer.index(part, ctl);
-          } catch (err) {
-            // Rebalance or shutdown: what is acknowledged is committed, the rest is dropped
-            // and the partition's next owner starts from the last commit.
-            if (err instanceof AbortedError) return;
-            throw err;
-          }
-          const last = part[part.length - 1]!.offset;
-          this.opts.failpoint?.('acknowledged', { topic, partition, offset: last });
-          // resolveOffset moves kafkajs's fetch position; without it the batch is fetched again.
-          resolveOffset(last);
-          const next = (BigInt(last) + 1n).toString();
-          try {
-            await c.commitOffsets([{ topic, partition, offset: next }]);
-          } catch (err) {
-            // The documents are in Elasticsearch; a later commit covers them, or the next owner
-            // re-sends them and gets 409s. Stop this batch: a failed commit means a rebalance.
-            this.opts.onCommitFailed?.(describeError(err));
-            return;
-          }
-          this.opts.onCommitted?.(topic, partition, next);
-          this.opts.onLag?.(topic, partition, Number(hw - BigInt(next)));
-          await heartbeat().catch(() => {});
-        }
+        await lanes.hand(`${topic}\0${partition}`, (superseded) =>
+          this.indexBatch(c, docs, hw, {
+            heartbeat,
+            aborted: () => !isRunning() || isStale() || superseded(),
+          }),
+        );
+        // The fetch position moves past the batch now (so kafkajs fetches ahead); commits
+        // still follow the acknowledgements, in indexBatch.
+        resolveOffset(batch.lastOffset());
       },
     });
     this.consumer = c;
     this.lastError = undefined;
+  }
+
+  /**
+   * Indexes one batch chunk by chunk, committing each chunk after Elasticsearch acknowledged
+   * it. Abandoned on a rebalance or stop (what is committed stays; the rest is re-read from
+   * the commit). Any other failure seeks the partition back to the first unacknowledged
+   * record, so kafkajs reads it again instead of leaving a gap behind the look-ahead.
+   */
+  private async indexBatch(c: Consumer, docs: BulkDoc[], hw: bigint, ctl: IndexControl): Promise<void> {
+    const { topic, partition } = docs[0]!;
+    let from = docs[0]!.offset;
+    try {
+      for (const part of chunk(docs, this.opts.bulkDocs, this.opts.bulkBytes, (d) => docLines(d).length)) {
+        await this.opts.indexer.index(part, ctl);
+        const last = part[part.length - 1]!.offset;
+        this.opts.failpoint?.('acknowledged', { topic, partition, offset: last });
+        const next = (BigInt(last) + 1n).toString();
+        from = next;
+        try {
+          await c.commitOffsets([{ topic, partition, offset: next }]);
+          this.opts.onCommitted?.(topic, partition, next);
+        } catch (err) {
+          // The documents are in Elasticsearch: the next chunk's commit covers them, or the
+          // partition's next owner re-sends them and gets 409s. Carry on with the batch.
+          this.opts.onCommitFailed?.(describeError(err));
+        }
+        this.opts.onLag?.(topic, partition, Number(hw - BigInt(next)));
+        await ctl.heartbeat().catch(() => {});
+      }
+    } catch (err) {
+      if (err instanceof AbortedError) return;
+      this.lastError = describeError(err);
+      this.opts.logger.error('indexing a batch failed; reading it again', {
+        topic,
+        partition,
+        from,
+        error: this.lastError,
+      });
+      try {
+        c.seek({ topic, partition, offset: from });
+      } catch (seekErr) {
+        this.opts.logger.warn('seek failed; the next rebalance re-reads from the commit', {
+          error: describeError(seekErr),
+        });
+      }
+    }
   }
 
   private async stopConsumer(): Promise<void> {
@@ -170,6 +204,9 @@ export class TopicConsumer {
       await c
         .disconnect()
         .catch((err) => this.opts.logger.warn('consumer disconnect failed', { error: describeError(err) }));
+    // Lanes see the consumer stopped at their next check; none may commit after this.
+    await this.lanes?.drain();
+    this.lanes = undefined;
   }
 
   async shutdown(): Promise<void> {
