@@ -50,6 +50,8 @@ export class CollectionRunner {
   /** For pods sources: the Kubernetes metadata of each glob's container. */
   private podMeta = new Map<string, PodLogTarget['kubernetes']>();
   private unsubscribe: (() => void) | undefined;
+  /** device:inode of files being opened right now. */
+  private readonly opening = new Set<string>();
   private watcher: FSWatcher | undefined;
   private rescanTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -238,6 +240,9 @@ export class CollectionRunner {
     const key = `${st.dev}:${st.ino}`;
     const existing = this.tailers.get(key);
     if (existing && existing.state !== 'finished' && existing.state !== 'failed') return;
+    // Discovery runs from the initial scan, the file watcher, the rescan and rotation at once;
+    // the claim is taken before the first await so two of them never open the same file.
+    if (this.opening.has(key)) return;
     if (!existing && this.tailers.size >= this.opts.maxFiles) {
       this.errors.set(
         path,
@@ -245,7 +250,12 @@ export class CollectionRunner {
       );
       return;
     }
-    await this.startTailer(path, initial ? (this.opts.entry.startAt ?? 'end') : 'beginning', false);
+    this.opening.add(key);
+    try {
+      await this.startTailer(path, initial ? (this.opts.entry.startAt ?? 'end') : 'beginning', false);
+    } finally {
+      this.opening.delete(key);
+    }
   }
 
   private async startTailer(path: string, startAt: 'end' | 'beginning', drainOnly: boolean): Promise<void> {

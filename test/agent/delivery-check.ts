@@ -49,9 +49,15 @@ export async function checkDelivery(
   let done!: () => void;
   const finished = new Promise<void>((r) => (done = r));
   const timer = setTimeout(() => done(), timeoutMs);
+  // A consumer restart or rebalance may hand us records again: count each Kafka offset once,
+  // so "resent" means resent by the agent, not re-read by this checker.
+  const seenOffsets = new Set<string>();
   await consumer.run({
     eachBatch: async ({ batch }) => {
       for (const m of batch.messages) {
+        const at = `${batch.partition}:${m.offset}`;
+        if (seenOffsets.has(at)) continue;
+        seenOffsets.add(at);
         const v = m.value?.toString() ?? '';
         d.records++;
         d.minRecordBytes = Math.min(d.minRecordBytes, v.length);

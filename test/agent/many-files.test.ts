@@ -49,15 +49,13 @@ const openFiles = (pid: number) =>
 
 test(`${FILES} files: bounded handles, low idle CPU, appended lines arrive`, async () => {
   const topic = `many-${p.id}`;
-  await etcd
-    .put(adhocEntryKey('many'))
-    .value(
-      JSON.stringify({
-        source: { files: { paths: [join(p.dir, 'app*', '*.log')] } },
-        topic,
-        startAt: 'beginning',
-      }),
-    );
+  await etcd.put(adhocEntryKey('many')).value(
+    JSON.stringify({
+      source: { files: { paths: [join(p.dir, 'app*', '*.log')] } },
+      topic,
+      startAt: 'beginning',
+    }),
+  );
   await waitFor(
     `${FILES} files tailed`,
     async () => (await p.agentStatus())?.collections['adhoc/many']?.files === FILES,
