@@ -40,6 +40,19 @@ const decode = (bytes: Buffer): { text: string; invalidUtf8: boolean } => {
   return { text, invalidUtf8: text.includes('\uFFFD') && !bytes.includes(Buffer.from('\uFFFD')) };
 };
 
+/** A raw line without multiline is its own event: one object per line, nothing in between. */
+function rawEvent(line: Line): AssembledEvent {
+  const { text, invalidUtf8 } = decode(line.bytes);
+  return {
+    offset: line.offset,
+    end: line.end,
+    message: text,
+    truncated: line.truncated,
+    invalidUtf8,
+    length: line.length,
+  };
+}
+
 export class Assembler {
   private readonly format: NonNullable<ParseConfig['format']>;
   private readonly maxEventBytes: number;
@@ -67,6 +80,7 @@ export class Assembler {
 
   /** Feeds lines read from the file; returns the events they complete. */
   push(lines: Line[], now: number): AssembledEvent[] {
+    if (this.format === 'raw' && !this.start) return lines.map(rawEvent);
     const out: AssembledEvent[] = [];
     for (const line of lines) {
       const { text, invalidUtf8 } = decode(line.bytes);

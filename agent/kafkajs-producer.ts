@@ -1,7 +1,7 @@
 // RecordProducer on kafkajs: acks=all, ordered (one request in flight per broker).
 
 import { Kafka, logLevel, type KafkaConfig, type Producer } from 'kafkajs';
-import type { RecordProducer } from './sink.ts';
+import type { OutRecord, RecordProducer } from './sink.ts';
 
 export class KafkajsProducer implements RecordProducer {
   private readonly producer: Producer;
@@ -16,13 +16,20 @@ export class KafkajsProducer implements RecordProducer {
   connect(): Promise<void> {
     return this.producer.connect();
   }
-  async send(byTopic: Map<string, { key: string; value: string }[]>): Promise<void> {
+  async send(records: readonly OutRecord[]): Promise<void> {
+    const byTopic = new Map<string, { key: string; value: string }[]>();
+    for (const r of records) {
+      let list = byTopic.get(r.topic);
+      if (!list) byTopic.set(r.topic, (list = []));
+      list.push({ key: r.key, value: r.value });
+    }
     await this.producer.sendBatch({
       acks: -1,
       timeout: 30000,
       topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
     });
   }
+
   disconnect(): Promise<void> {
     return this.producer.disconnect();
   }

@@ -11,7 +11,7 @@ import {
   type SASLMechanismValue,
 } from '@platformatic/kafka';
 import type { KafkaConfig } from 'kafkajs';
-import type { RecordProducer } from './sink.ts';
+import type { OutRecord, RecordProducer } from './sink.ts';
 
 // A file's records share one key, so its partition is hashed once (murmur2 in JS was the
 // client's largest cost per record in bench/agent's profile). Bounded: cleared when full.
@@ -64,11 +64,9 @@ export class PlatformaticProducer implements RecordProducer {
     await this.producer.metadata({ topics: [] });
   }
 
-  async send(byTopic: Map<string, { key: string; value: string }[]>): Promise<void> {
-    const messages: { topic: string; key: string; value: string }[] = [];
-    for (const [topic, list] of byTopic)
-      for (const m of list) messages.push({ topic, key: m.key, value: m.value });
-    await this.producer.send({ messages });
+  async send(records: readonly OutRecord[]): Promise<void> {
+    // The sink's records already have topic, key and value: no per-record message object.
+    await this.producer.send({ messages: records as OutRecord[] });
   }
 
   disconnect(): Promise<void> {

@@ -12,11 +12,14 @@ export interface OutRecord {
   value: string;
 }
 
-/** The producer a sink drives; kafkajs today, swappable (bench/agent compares clients). */
+/** The producer a sink drives (@platformatic/kafka or kafkajs; bench/agent compares them). */
 export interface RecordProducer {
   connect(): Promise<void>;
-  /** Resolves once every record is acknowledged by all in-sync replicas (acks=all). */
-  send(byTopic: Map<string, { key: string; value: string }[]>): Promise<void>;
+  /**
+   * Resolves once every record is acknowledged by all in-sync replicas (acks=all). The records
+   * may carry other fields (the sink's own bookkeeping): a producer reads only these three.
+   */
+  send(records: readonly OutRecord[]): Promise<void>;
   disconnect(): Promise<void>;
 }
 
@@ -27,8 +30,8 @@ export interface AckOwner {
   batchAcked(): void;
 }
 
-interface Pending {
-  rec: OutRecord;
+/** One object per record, handed to the producer as is (no copy per record per batch). */
+interface Pending extends OutRecord {
   bytes: number;
   owner: AckOwner;
   end: number;
@@ -81,9 +84,9 @@ export class KafkaSink {
   }
 
   /** Queues a record; `valueBytes` is its value's UTF-8 length (the caller has it already). */
-  push(rec: OutRecord, valueBytes: number, owner: AckOwner, end: number): void {
-    const bytes = valueBytes + rec.key.length + 64;
-    this.queue.push({ rec, bytes, owner, end });
+  push(topic: string, key: string, value: string, valueBytes: number, owner: AckOwner, end: number): void {
+    const bytes = valueBytes + key.length + 64;
+    this.queue.push({ topic, key, value, bytes, owner, end });
     this.bytes += bytes;
     if (this.bytes - this.inFlightBytes >= this.opts.batchBytes) this.kick();
     else if (!this.timer) {
@@ -117,15 +120,9 @@ export class KafkaSink {
         batch.push(p);
         size += p.bytes;
       }
-      const byTopic = new Map<string, { key: string; value: string }[]>();
-      for (const p of batch) {
-        let list = byTopic.get(p.rec.topic);
-        if (!list) byTopic.set(p.rec.topic, (list = []));
-        list.push({ key: p.rec.key, value: p.rec.value });
-      }
       this.inFlightBytes = size;
       try {
-        await this.opts.producer.send(byTopic);
+        await this.opts.producer.send(batch);
       } catch (err) {
         this.inFlightBytes = 0;
         this.connected = false;

@@ -272,7 +272,7 @@ export class Tailer implements AckOwner {
     for (const e of events) {
       const { value, bytes: valueBytes } = this.encoder!.encode(e, readAt);
       bytes += e.length;
-      opts.sink.push({ topic: opts.topic, key: this.key, value }, valueBytes, this, e.end);
+      opts.sink.push(opts.topic, this.key, value, valueBytes, this, e.end);
     }
     opts.onEvents?.(events.length, bytes);
   }

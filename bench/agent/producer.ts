@@ -109,14 +109,14 @@ for (const client of flags.clients.split(',')) {
   let sent = 0;
   let lastPrint = t0;
   while (sent < records) {
-    const batch: { key: string; value: string }[] = [];
+    const batch: { topic: string; key: string; value: string }[] = [];
     let size = 0;
     while (sent < records && size < batchBytes) {
       const r = recs[sent++]!;
-      batch.push(r);
+      batch.push({ topic, key: r.key, value: r.value });
       size += r.value.length + r.key.length + 64;
     }
-    await producer.send(new Map([[topic, batch]]));
+    await producer.send(batch);
     if (performance.now() - lastPrint > 2000) {
       lastPrint = performance.now();
       say(`${client}: ${sent}/${records} acked`);
