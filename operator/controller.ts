@@ -9,6 +9,8 @@
 
 import type { Clock } from '../common/clock.ts';
 import type { Logger } from '../common/observe/logger.ts';
+import type { TopicEnsurer } from './topics.ts';
+import type { CollectEntry } from '../common/schema/collect-entry.ts';
 import type { Counter } from '../common/observe/metrics.ts';
 import { describeError, LcsError } from '../common/errors.ts';
 import { k8sEntryKey } from '../common/keyspace.ts';
@@ -44,6 +46,8 @@ export interface ControllerOptions {
   clock: Clock;
   logger: Logger;
   metrics: ControllerMetrics;
+  /** Creates missing Kafka topics before their entry is written (operator.createTopics). */
+  topics?: TopicEnsurer;
   retryMinMs?: number;
   retryMaxMs?: number;
 }
@@ -149,6 +153,45 @@ export class Controller {
     return this.opts.view.entry(etcdKey);
   }
 
+  /**
+   * The topic must exist before agents produce to it when brokers do not auto-create topics.
+   * A failure is reported (log and an Event) but does not hold the entry back: with
+   * auto-creation on, collection works anyway, and the next reconcile tries again.
+   */
+  private async ensureTopic(key: string, resource: LogCollection): Promise<void> {
+    const { topics, kube, logger, clock } = this.opts;
+    const spec = resource.spec as { topic?: unknown; kafka?: CollectEntry['kafka'] } | undefined;
+    if (!topics || typeof spec?.topic !== 'string') return;
+    try {
+      const result = await topics.ensure(spec.topic, spec.kafka);
+      if (result === 'created')
+        await kube
+          .emit(
+            resource,
+            { type: 'Normal', reason: 'TopicCreated', message: `created Kafka topic ${spec.topic}` },
+            clock.now(),
+          )
+          .catch(() => {});
+    } catch (err) {
+      logger.warn('could not create the Kafka topic; writing the entry anyway', {
+        resource: key,
+        topic: spec.topic,
+        error: describeError(err),
+      });
+      await kube
+        .emit(
+          resource,
+          {
+            type: 'Warning',
+            reason: 'TopicCreateFailed',
+            message: `could not create Kafka topic ${spec.topic}: ${describeError(err)}`,
+          },
+          clock.now(),
+        )
+        .catch(() => {});
+    }
+  }
+
   private async reconcileKey(key: string): Promise<void> {
     const { kube, writer, metrics, logger, clock } = this.opts;
     const slash = key.indexOf('/');
@@ -177,6 +220,7 @@ export class Controller {
         acted = true;
       }
       for (const w of r.etcd) {
+        if (w.op === 'put' && resource && this.opts.topics) await this.ensureTopic(key, resource);
         const revision = await writer.apply(w);
         metrics.etcdWrites.inc({ op: w.op });
         logger.info(w.op === 'put' ? 'wrote collect entry' : 'removed collect entry', {

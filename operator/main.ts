@@ -1,5 +1,7 @@
 // `lcs operator`: wires settings to the Operator. No logic here.
 
+import { kafkaConfig } from '../common/kafka/config.ts';
+import { KafkaTopics } from './topics.ts';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ComponentCommand } from '../common/cli/component.ts';
 import { createEtcd } from '../common/etcd/client.ts';
@@ -54,6 +56,7 @@ export const operatorCommand: ComponentCommand = {
     const op = new Operator(cfg, {
       kc: loadKubeConfig(String(s['kube.config'])),
       etcd,
+      ...(s['operator.createTopics'] ? { topics: new KafkaTopics(kafkaConfig(s, 'operator'), logger) } : {}),
       logger,
       clock: systemClock,
     });

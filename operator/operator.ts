@@ -18,6 +18,7 @@ import { LogCollectionInformer } from './informer.ts';
 import { createKubeClient } from './kube-client.ts';
 import { LeaderElector } from './leader.ts';
 import type { Policy } from './policy.ts';
+import type { TopicEnsurer } from './topics.ts';
 
 export interface OperatorConfig {
   /** Only this namespace's LogCollections (and etcd keys) when set; all otherwise. */
@@ -39,6 +40,8 @@ export interface OperatorConfig {
 
 export interface OperatorDeps {
   kc: KubeConfig;
+  /** Set when the operator creates missing Kafka topics (operator.createTopics). */
+  topics?: TopicEnsurer;
   etcd: Etcd3;
   logger: Logger;
   clock: Clock;
@@ -122,6 +125,7 @@ export class Operator {
       },
       kube,
       writer: etcdEntryWriter(deps.etcd),
+      ...(deps.topics ? { topics: deps.topics } : {}),
       policy: cfg.policy,
       clock: deps.clock,
       logger: deps.logger,
@@ -160,6 +164,7 @@ export class Operator {
     await this.elector?.stop();
     await this.informer.stop();
     await this.mirror.stop();
+    await this.deps.topics?.close();
   }
 
   /** Every key that exists on either side: resources and operator-owned entries. */

@@ -3,7 +3,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { etcdSettings, processSettings } from '../common/config/common-settings.ts';
+import { etcdSettings, kafkaSettings, processSettings } from '../common/config/common-settings.ts';
 import type { SettingSpec } from '../common/config/settings.ts';
 
 const SA_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -20,6 +20,15 @@ export function defaultNamespace(exists = existsSync, read = (p: string) => read
 
 export const operatorSettings: SettingSpec[] = [
   ...etcdSettings,
+  ...kafkaSettings,
+  {
+    key: 'operator.createTopics',
+    type: 'bool',
+    env: 'LCS_OPERATOR_CREATE_TOPICS',
+    default: false,
+    description:
+      "create a LogCollection's Kafka topic when it does not exist, with spec.kafka's partitions, replicationFactor and retentionMs (never changes an existing topic)",
+  },
   ...processSettings.filter((s) => s.key !== 'status.interval' && s.key !== 'node.name'),
   {
     key: 'kube.config',

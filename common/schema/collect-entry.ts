@@ -110,6 +110,28 @@ export const nodesSchema = object(
   { description: 'Which nodes run this entry; absent means every node.' },
 );
 
+export const kafkaTopicSchema = object(
+  {
+    partitions: optional(
+      integer({ minimum: 1, maximum: 10000, description: 'Partitions of the topic when it is created.' }),
+    ),
+    replicationFactor: optional(
+      integer({
+        minimum: 1,
+        maximum: 32,
+        description: 'Replicas of each partition when the topic is created.',
+      }),
+    ),
+    retentionMs: optional(
+      integer({ minimum: -1, description: "The topic's retention.ms when it is created (-1: forever)." }),
+    ),
+  },
+  {
+    description:
+      'How to create the topic if it does not exist (only when the operator is configured to create topics; an existing topic is never changed).',
+  },
+);
+
 const TOPIC = '^[a-zA-Z0-9._-]{1,249}$';
 const INDEX = '^[a-z0-9][a-z0-9._-]{0,200}$';
 
@@ -128,6 +150,7 @@ export const collectEntrySchema = object({
     pattern: TOPIC,
     patternHint: 'is not a valid Kafka topic name (letters, digits, ".", "_", "-"; at most 249)',
   }),
+  kafka: optional(kafkaTopicSchema),
   index: optional(
     string({
       pattern: INDEX,

@@ -8,7 +8,7 @@ import { systemClock } from '../../common/clock.ts';
 import { createLogger, type Logger } from '../../common/observe/logger.ts';
 import { AGENT_STATUS_PREFIX, K8S_PREFIX, agentStatusKey, k8sEntryKey } from '../../common/keyspace.ts';
 import type { AgentStatus } from '../../agent/status.ts';
-import { Operator, type OperatorConfig } from '../../operator/operator.ts';
+import { Operator, type OperatorConfig, type OperatorDeps } from '../../operator/operator.ts';
 import { GROUP, PLURAL, VERSION, type LogCollection } from '../../operator/resource.ts';
 import { KubeApiDouble } from '../support/kube/server.ts';
 
@@ -74,13 +74,17 @@ export class Harness {
     };
   }
 
-  async operator(over: Partial<OperatorConfig> & { identity?: string } = {}): Promise<Operator> {
+  async operator(
+    over: Partial<OperatorConfig> & { identity?: string } = {},
+    extra: Partial<OperatorDeps> = {},
+  ): Promise<Operator> {
     const cfg = this.config(over);
     const op = new Operator(cfg, {
       kc: this.kc,
       etcd: this.etcd,
       logger: this.logger(cfg.leader.identity),
       clock: systemClock,
+      ...extra,
     });
     this.operators.push(op);
     await op.start();
