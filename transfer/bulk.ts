@@ -13,6 +13,8 @@ export interface BulkDoc {
   raw: Buffer | null;
   /** `source` as JSON when the record already is exactly that (saves a stringify). */
   sourceText?: string;
+  /** docLines, kept once computed (sizing the chunks and building the body both need it). */
+  lines?: string;
 }
 
 export type ItemOutcome =
@@ -83,12 +85,11 @@ export function classifyRequestFailure(
 
 /** The action and source lines of one document; its length is what a bulk body costs. */
 export function docLines(d: BulkDoc): string {
-  return (
+  return (d.lines ??=
     JSON.stringify({ create: { _index: d.index, _id: d.id } }) +
     '\n' +
     (d.sourceText ?? JSON.stringify(d.source)) +
-    '\n'
-  );
+    '\n');
 }
 
 /**

@@ -158,6 +158,9 @@ export class TopicConsumer {
   private async indexBatch(c: Consumer, docs: BulkDoc[], hw: bigint, ctl: IndexControl): Promise<void> {
     const { topic, partition } = docs[0]!;
     let from = docs[0]!.offset;
+    // Commits go out in order but are not waited for before the next bulk: a commit still
+    // only ever follows its chunk's acknowledgement, and the next bulk overlaps its round trip.
+    let commits: Promise<void> = Promise.resolve();
     try {
       for (const part of chunk(docs, this.opts.bulkDocs, this.opts.bulkBytes, (d) => docLines(d).length)) {
         await this.opts.indexer.index(part, ctl);
@@ -165,18 +168,20 @@ export class TopicConsumer {
         this.opts.failpoint?.('acknowledged', { topic, partition, offset: last });
         const next = (BigInt(last) + 1n).toString();
         from = next;
-        try {
-          await c.commitOffsets([{ topic, partition, offset: next }]);
-          this.opts.onCommitted?.(topic, partition, next);
-        } catch (err) {
-          // The documents are in Elasticsearch: the next chunk's commit covers them, or the
-          // partition's next owner re-sends them and gets 409s. Carry on with the batch.
-          this.opts.onCommitFailed?.(describeError(err));
-        }
+        commits = commits.then(() =>
+          c.commitOffsets([{ topic, partition, offset: next }]).then(
+            () => this.opts.onCommitted?.(topic, partition, next),
+            // The documents are in Elasticsearch: the next chunk's commit covers them, or the
+            // partition's next owner re-sends them and gets 409s. Carry on with the batch.
+            (err: unknown) => this.opts.onCommitFailed?.(describeError(err)),
+          ),
+        );
         this.opts.onLag?.(topic, partition, Number(hw - BigInt(next)));
         await ctl.heartbeat().catch(() => {});
       }
+      await commits;
     } catch (err) {
+      await commits;
       if (err instanceof AbortedError) return;
       this.lastError = describeError(err);
       this.opts.logger.error('indexing a batch failed; reading it again', {

@@ -17,7 +17,7 @@ export interface DeadLetter {
 export interface BulkTransport {
   transport: {
     request(
-      params: { method: string; path: string; bulkBody: string },
+      params: { method: string; path: string; querystring?: Record<string, string>; bulkBody: string },
       options: { headers: Record<string, string>; maxRetries: number; requestTimeout: number },
     ): Promise<unknown>;
   };
@@ -74,7 +74,13 @@ export class Indexer {
       const started = now();
       try {
         const res = await this.deps.es.transport.request(
-          { method: 'POST', path: '/_bulk', bulkBody: bulkBody(pending) },
+          // Only what interpretBulk reads: a 2000-item response shrinks ~10x and parses faster.
+          {
+            method: 'POST',
+            path: '/_bulk',
+            querystring: { filter_path: 'errors,items.*.status,items.*.error' },
+            bulkBody: bulkBody(pending),
+          },
           {
             headers: { 'content-type': 'application/x-ndjson', accept: 'application/json' },
             maxRetries: 0,

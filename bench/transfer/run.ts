@@ -93,6 +93,10 @@ async function transferRun(etcd: Etcd3): Promise<{ seconds: number; startupSecon
     {
       LCS_HTTP_LISTEN: '127.0.0.1:0',
       LCS_LOG_LEVEL: 'info',
+      // e.g. LCS_BENCH_TRANSFER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the transfer
+      ...(process.env.LCS_BENCH_TRANSFER_NODE_OPTIONS
+        ? { NODE_OPTIONS: process.env.LCS_BENCH_TRANSFER_NODE_OPTIONS }
+        : {}),
     },
   );
   let url: string | undefined;
