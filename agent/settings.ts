@@ -41,7 +41,7 @@ export const agentSettings: SettingSpec[] = [
     key: 'agent.maxBufferedBytes',
     type: 'int',
     env: 'LCS_AGENT_MAX_BUFFERED_BYTES',
-    default: 16 * 1024 * 1024,
+    default: 4 * 1024 * 1024,
     description: 'bytes read but not yet acknowledged by Kafka before reading pauses',
     check: positive,
   },
