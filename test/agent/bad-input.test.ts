@@ -3,32 +3,17 @@
 // root pointing at /etc/shadow, and an entry naming /etc directly, are refused and reported,
 // with nothing read.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { symlinkSync, writeFileSync } from 'node:fs';
 import { adhocEntryKey } from '../../common/keyspace.ts';
-import { resetKeys, testEtcd } from '../support/etcd.ts';
-import { endOffsetSum, readTopic, testKafka } from '../support/kafka.ts';
-import { newPipeline, useEtcd, waitForTailer } from '../support/pipeline.ts';
+import { endOffsetSum, readTopic } from '../support/kafka.ts';
+import { usePipeline, waitForTailer } from '../support/pipeline.ts';
 import { waitFor } from '../support/wait.ts';
 import { rssOf } from './delivery-check.ts';
 
-const etcd = testEtcd();
-const kafka = testKafka();
-const p = newPipeline('badin');
-useEtcd(p, etcd);
-
-before(async () => {
-  await resetKeys(etcd);
-  p.startAgent();
-});
-
-after(async () => {
-  await p.stop();
-  await resetKeys(etcd);
-  etcd.close();
-});
+const { p, etcd, kafka } = usePipeline('badin', { start: ['agent'] });
 
 interface Ev {
   message: string;

@@ -2,35 +2,24 @@
 // agent's memory stays flat during the outage (the file is the buffer: reading pauses once
 // agent.maxBufferedBytes are unacknowledged).
 
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { adhocEntryKey } from '../../common/keyspace.ts';
 import * as services from '../../deploy/local/services.ts';
-import { resetKeys, testEtcd } from '../support/etcd.ts';
-import { endOffsetSum, testKafka } from '../support/kafka.ts';
-import { newPipeline, useEtcd, waitForTailer } from '../support/pipeline.ts';
+import { endOffsetSum } from '../support/kafka.ts';
+import { usePipeline, waitForTailer } from '../support/pipeline.ts';
 import { waitFor } from '../support/wait.ts';
 import { startWriter } from '../support/writer.ts';
 import { checkDelivery, missing, rssOf } from './delivery-check.ts';
 
-const etcd = testEtcd();
-const kafka = testKafka();
-const p = newPipeline('kout');
-useEtcd(p, etcd);
+const { p, etcd, kafka } = usePipeline('kout');
 const OUTAGE_MS = Number(process.env.LCS_TEST_KAFKA_OUTAGE_MS ?? 60000);
 const RATE = 10_000;
 
-before(async () => {
-  await resetKeys(etcd);
-});
-
 after(async () => {
   if (!(await services.isRunning('kafka'))) await services.start('kafka');
-  await p.stop();
-  await resetKeys(etcd);
-  etcd.close();
 });
 
 test(`Kafka down ${OUTAGE_MS / 1000} s at ${RATE} lines/s: nothing lost, RSS flat`, async () => {

@@ -1,33 +1,19 @@
 // kill -9 of the agent while it reads 100k lines, then a restart: every line reaches Kafka;
 // a line sent twice carries the same event.id; the resent window is at most one batch.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { adhocEntryKey } from '../../common/keyspace.ts';
-import { resetKeys, testEtcd } from '../support/etcd.ts';
-import { endOffsetSum, testKafka } from '../support/kafka.ts';
-import { newPipeline, useEtcd, waitForTailer } from '../support/pipeline.ts';
+import { endOffsetSum } from '../support/kafka.ts';
+import { usePipeline, waitForTailer } from '../support/pipeline.ts';
 import { waitFor } from '../support/wait.ts';
 import { startWriter } from '../support/writer.ts';
 import { checkDelivery, missing } from './delivery-check.ts';
 
-const etcd = testEtcd();
-const kafka = testKafka();
-const p = newPipeline('kill9');
-useEtcd(p, etcd);
+const { p, etcd, kafka } = usePipeline('kill9');
 const BATCH_BYTES = 256 * 1024;
-
-before(async () => {
-  await resetKeys(etcd);
-});
-
-after(async () => {
-  await p.stop();
-  await resetKeys(etcd);
-  etcd.close();
-});
 
 test('kill -9 mid-stream: nothing lost, resends keep their id, at most one batch resent', async () => {
   const file = join(p.dir, 'k.log');

@@ -2,36 +2,25 @@
 // files and their folders (not growing), and idle files cost little CPU (polling backs off;
 // file events wake a tailer at once). Lines appended to any of them still arrive.
 
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync, appendFileSync } from 'node:fs';
 import { adhocEntryKey } from '../../common/keyspace.ts';
-import { resetKeys, testEtcd } from '../support/etcd.ts';
-import { endOffsetSum, testKafka } from '../support/kafka.ts';
-import { newPipeline, useEtcd } from '../support/pipeline.ts';
+import { endOffsetSum } from '../support/kafka.ts';
+import { usePipeline } from '../support/pipeline.ts';
 import { waitFor } from '../support/wait.ts';
 
-const etcd = testEtcd();
-const kafka = testKafka();
-const p = newPipeline('many');
-useEtcd(p, etcd);
+const { p, etcd, kafka } = usePipeline('many');
 const FILES = 1000;
 
-before(async () => {
-  await resetKeys(etcd);
+before(() => {
   for (let d = 0; d < 10; d++) {
     mkdirSync(join(p.dir, `app${d}`));
     for (let f = 0; f < FILES / 10; f++)
       writeFileSync(join(p.dir, `app${d}`, `f${f}.log`), `start ${d}/${f}\n`);
   }
   p.startAgent();
-});
-
-after(async () => {
-  await p.stop();
-  await resetKeys(etcd);
-  etcd.close();
 });
 
 const cpuTicks = (pid: number) => {

@@ -4,33 +4,18 @@
 // identity; lines written between its last read and the truncation are the documented
 // window of loss (docs/agent.md).
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { appendFileSync, copyFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { adhocEntryKey } from '../../common/keyspace.ts';
-import { resetKeys, testEtcd } from '../support/etcd.ts';
-import { endOffsetSum, testKafka } from '../support/kafka.ts';
-import { newPipeline, useEtcd, waitForTailer } from '../support/pipeline.ts';
+import { endOffsetSum } from '../support/kafka.ts';
+import { usePipeline, waitForTailer } from '../support/pipeline.ts';
 import { waitFor } from '../support/wait.ts';
 import { startWriter } from '../support/writer.ts';
 import { checkDelivery, missing } from './delivery-check.ts';
 
-const etcd = testEtcd();
-const kafka = testKafka();
-const p = newPipeline('rotate');
-useEtcd(p, etcd);
-
-before(async () => {
-  await resetKeys(etcd);
-  p.startAgent();
-});
-
-after(async () => {
-  await p.stop();
-  await resetKeys(etcd);
-  etcd.close();
-});
+const { p, etcd, kafka } = usePipeline('rotate', { start: ['agent'] });
 
 test('rename rotation every 2 s at 20k lines/s: every line once, under one id', async () => {
   const file = join(p.dir, 'r.log');

@@ -2,39 +2,22 @@
 // the problem, and every other entry keeps running; a good entry that turns bad keeps its
 // last good version running.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { adhocEntryKey } from '../../common/keyspace.ts';
-import { resetKeys, testEtcd } from '../support/etcd.ts';
-import { count, deleteIndices } from '../support/elasticsearch.ts';
+import { count } from '../support/elasticsearch.ts';
 import {
   appendLines,
-  newPipeline,
+  usePipeline,
   numbered,
-  useEtcd,
   waitForTailer,
   waitForTransferTopic,
 } from '../support/pipeline.ts';
 import { waitFor } from '../support/wait.ts';
 
-const etcd = testEtcd();
-const p = newPipeline('bad');
-useEtcd(p, etcd);
-
-before(async () => {
-  await resetKeys(etcd);
-  p.startTransfer();
-  p.startAgent();
-});
-
-after(async () => {
-  await p.stop();
-  await deleteIndices(`*-${p.id}-*`).catch(() => {});
-  await resetKeys(etcd);
-  etcd.close();
-});
+const { p, etcd } = usePipeline('bad', { start: ['transfer', 'agent'] });
 
 test('malformed entries are reported by key and problem; the good one runs', async () => {
   const good = join(p.dir, 'good.log');

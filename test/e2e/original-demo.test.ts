@@ -2,41 +2,23 @@
 // topic; lines appended to the file become searchable in Elasticsearch; changing the value
 // moves collection to another file without a restart. Then the same with an ad-hoc entry.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { LEGACY_KEY, adhocEntryKey } from '../../common/keyspace.ts';
-import { resetKeys, testEtcd } from '../support/etcd.ts';
-import { allDocs, count, deleteIndices } from '../support/elasticsearch.ts';
-import { endOffsetSum, testKafka } from '../support/kafka.ts';
+import { allDocs, count } from '../support/elasticsearch.ts';
+import { endOffsetSum } from '../support/kafka.ts';
 import {
   appendLines,
-  newPipeline,
+  usePipeline,
   numbered,
-  useEtcd,
   waitForTailer,
   waitForTransferTopic,
 } from '../support/pipeline.ts';
 import { waitFor } from '../support/wait.ts';
 
-const etcd = testEtcd();
-const kafka = testKafka();
-const p = newPipeline('demo');
-useEtcd(p, etcd);
-
-before(async () => {
-  await resetKeys(etcd);
-  p.startTransfer();
-  p.startAgent();
-});
-
-after(async () => {
-  await p.stop();
-  await deleteIndices(`*-${p.id}-*`).catch(() => {});
-  await resetKeys(etcd);
-  etcd.close();
-});
+const { p, etcd, kafka } = usePipeline('demo', { start: ['transfer', 'agent'] });
 
 async function expectSearchable(pattern: string, lines: string[], timeoutMs = 5000): Promise<void> {
   await waitFor(
@@ -97,15 +79,13 @@ test('ad-hoc entry /lcs/v1/collect/adhoc/...: collected, changed, removed', asyn
   const key = adhocEntryKey(`app-${p.id}`);
   const name = `adhoc/app-${p.id}`;
   const topic = `app-${p.id}`;
-  await etcd
-    .put(key)
-    .value(
-      JSON.stringify({
-        source: { files: { paths: [join(p.dir, 'app*.log')] } },
-        topic,
-        fields: { team: 'payments' },
-      }),
-    );
+  await etcd.put(key).value(
+    JSON.stringify({
+      source: { files: { paths: [join(p.dir, 'app*.log')] } },
+      topic,
+      fields: { team: 'payments' },
+    }),
+  );
   await waitForTailer(p, name, app);
   await waitForTransferTopic(etcd, topic);
   const lines = numbered('app', 0, 40);

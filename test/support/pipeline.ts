@@ -7,7 +7,11 @@ import { join } from 'node:path';
 import type { Etcd3 } from 'etcd3';
 import { agentStatusKey, TRANSFER_STATUS_PREFIX } from '../../common/keyspace.ts';
 import type { AgentStatus } from '../../agent/status.ts';
-import { getJson } from './etcd.ts';
+import { after, before } from 'node:test';
+import type { Kafka } from 'kafkajs';
+import { getJson, resetKeys, testEtcd } from './etcd.ts';
+import { deleteIndices } from './elasticsearch.ts';
+import { testKafka } from './kafka.ts';
 import { repoRoot, startLcs, type LcsProcess } from './lcs-process.ts';
 import { waitFor } from './wait.ts';
 
@@ -114,4 +118,34 @@ export async function waitForTransferTopic(etcd: Etcd3, topic: string, timeoutMs
     },
     { timeoutMs },
   );
+}
+
+/**
+ * The usual life of a pipeline test file: an empty LCS keyspace before, the components
+ * listed in `start` running, and afterwards the processes stopped, this run's indices
+ * deleted and the keyspace emptied again. Call at module level.
+ */
+export function usePipeline(
+  prefix: string,
+  opts: { env?: Record<string, string>; start?: ('transfer' | 'agent')[] } = {},
+): { p: Pipeline; etcd: Etcd3; kafka: Kafka } {
+  const etcd = testEtcd();
+  const kafka = testKafka();
+  const p = newPipeline(prefix, opts.env);
+  useEtcd(p, etcd);
+  before(async () => {
+    await resetKeys(etcd);
+    for (const c of opts.start ?? []) {
+      if (c === 'transfer') p.startTransfer();
+      else p.startAgent();
+    }
+  });
+  after(async () => {
+    await p.stop();
+    await deleteIndices(`*-${p.id}-*`).catch(() => {});
+    await deleteIndices(`${p.id}-*`).catch(() => {});
+    await resetKeys(etcd).catch(() => {});
+    etcd.close();
+  });
+  return { p, etcd, kafka };
 }

@@ -17,11 +17,17 @@ export interface WriterOptions {
 }
 
 export function startWriter(opts: WriterOptions): Promise<{ written: number; rotations: number }> {
-  const child = spawn(process.execPath, [...process.execArgv, import.meta.filename, JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...process.execArgv, import.meta.filename, JSON.stringify(opts)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   return new Promise((resolve, reject) =>
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`writer exited ${code}`)))),
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').pop()!))
+        : reject(new Error(`writer exited ${code}`)),
+    ),
   );
 }
 
@@ -56,4 +62,5 @@ async function main(opts: WriterOptions): Promise<void> {
   process.stdout.write(JSON.stringify({ written: n, rotations }) + '\n');
 }
 
-if (process.argv[1] === import.meta.filename && process.argv[2]) await main(JSON.parse(process.argv[2]) as WriterOptions);
+if (process.argv[1] === import.meta.filename && process.argv[2])
+  await main(JSON.parse(process.argv[2]) as WriterOptions);
