@@ -3,12 +3,10 @@
 // indexed. Also the transfer's /metrics and status record: lag per partition, documents/s,
 // bulk latency, retries and the dead-lettered count.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resetKeys, testEtcd } from '../support/etcd.ts';
-import { deleteIndices } from '../support/elasticsearch.ts';
-import { readTopic, testKafka } from '../support/kafka.ts';
-import { newPipeline } from '../support/pipeline.ts';
+import { readTopic } from '../support/kafka.ts';
+import { usePipeline } from '../support/pipeline.ts';
 import { waitFor } from '../support/wait.ts';
 import {
   httpUrl,
@@ -21,22 +19,9 @@ import {
   waitForIndexed,
 } from './harness.ts';
 
-const etcd = testEtcd();
-const kafka = testKafka();
-const p = newPipeline('tdlq', transferEnv);
+const { p, etcd, kafka } = usePipeline('tdlq', { env: transferEnv });
 const topic = p.id;
 const base = p.id;
-
-before(async () => {
-  await resetKeys(etcd);
-});
-
-after(async () => {
-  await p.stop();
-  await deleteIndices(`${base}-*`).catch(() => {});
-  await resetKeys(etcd);
-  etcd.close();
-});
 
 const record = (i: number, n: unknown) =>
   JSON.stringify({

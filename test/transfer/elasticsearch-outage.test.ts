@@ -2,13 +2,10 @@
 // in its status and /readyz), commits nothing, keeps its memory flat while Kafka fills up,
 // and once Elasticsearch is back it catches up with every record exactly once.
 
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { start, stop } from '../../deploy/local/services.ts';
-import { resetKeys, testEtcd } from '../support/etcd.ts';
-import { deleteIndices } from '../support/elasticsearch.ts';
-import { testKafka } from '../support/kafka.ts';
-import { newPipeline } from '../support/pipeline.ts';
+import { usePipeline } from '../support/pipeline.ts';
 import { waitFor } from '../support/wait.ts';
 import {
   committedSum,
@@ -21,9 +18,7 @@ import {
   waitForIndexed,
 } from './harness.ts';
 
-const etcd = testEtcd();
-const kafka = testKafka();
-const p = newPipeline('toutage', transferEnv);
+const { p, etcd, kafka } = usePipeline('toutage', { env: transferEnv });
 const topic = p.id;
 const base = topic;
 const group = p.env.LCS_TRANSFER_GROUP_ID!;
@@ -32,16 +27,8 @@ const OUTAGE_MS = 60_000;
 // buffered them would show it in its RSS.
 const PAD = 'x'.repeat(1900);
 
-before(async () => {
-  await resetKeys(etcd);
-});
-
 after(async () => {
   await start('elasticsearch'); // whatever happened, leave it running for the next file
-  await p.stop();
-  await deleteIndices(`${base}-*`).catch(() => {});
-  await resetKeys(etcd);
-  etcd.close();
 });
 
 /** Produces 100 records every 100 ms until stopped; resolves to how many it produced. */

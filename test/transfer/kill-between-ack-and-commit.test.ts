@@ -4,12 +4,9 @@
 // re-sends what Elasticsearch already has; `op_type: create` with the same `_id` turns those
 // into 409s, so Elasticsearch holds every record exactly once.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resetKeys, testEtcd } from '../support/etcd.ts';
-import { deleteIndices } from '../support/elasticsearch.ts';
-import { testKafka } from '../support/kafka.ts';
-import { newPipeline } from '../support/pipeline.ts';
+import { usePipeline } from '../support/pipeline.ts';
 import { waitFor } from '../support/wait.ts';
 import {
   committedSum,
@@ -21,25 +18,14 @@ import {
   waitForIndexed,
 } from './harness.ts';
 
-const etcd = testEtcd();
-const kafka = testKafka();
 // A short session timeout: the replacement need not wait 30 s for the dead member to expire.
-const p = newPipeline('tkill', { ...transferEnv, LCS_TRANSFER_SESSION_TIMEOUT: '8s' });
+const { p, etcd, kafka } = usePipeline('tkill', {
+  env: { ...transferEnv, LCS_TRANSFER_SESSION_TIMEOUT: '8s' },
+});
 const topic = p.id;
 const base = topic;
 const group = p.env.LCS_TRANSFER_GROUP_ID!;
 const N = 50_000;
-
-before(async () => {
-  await resetKeys(etcd);
-});
-
-after(async () => {
-  await p.stop();
-  await deleteIndices(`${base}-*`).catch(() => {});
-  await resetKeys(etcd);
-  etcd.close();
-});
 
 test('kill -9 between a bulk acknowledgement and its commit, 50k records: exactly 50k documents', async () => {
   const ts = new Date().toISOString();

@@ -3,36 +3,20 @@
 // the agent gives a line the same `event.id` every time it reads it and the transfer writes
 // with `op_type: create` and `_id = event.id`.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { adhocEntryKey } from '../../common/keyspace.ts';
-import { resetKeys, testEtcd } from '../support/etcd.ts';
-import { deleteIndices } from '../support/elasticsearch.ts';
-import { endOffsetSum, testKafka } from '../support/kafka.ts';
-import { appendLines, newPipeline, numbered, useEtcd, waitForTransferTopic } from '../support/pipeline.ts';
+import { endOffsetSum } from '../support/kafka.ts';
+import { appendLines, usePipeline, numbered, waitForTransferTopic } from '../support/pipeline.ts';
 import { waitFor } from '../support/wait.ts';
 import { committedSum, indexed, transferEnv, waitForIndexed } from './harness.ts';
 
-const etcd = testEtcd();
-const kafka = testKafka();
-const p = newPipeline('treplay', transferEnv);
-useEtcd(p, etcd);
+const { p, etcd, kafka } = usePipeline('treplay', { env: transferEnv });
 const topic = p.id;
 const group = p.env.LCS_TRANSFER_GROUP_ID!;
 const N = 10_000;
-
-before(async () => {
-  await resetKeys(etcd);
-});
-
-after(async () => {
-  await p.stop();
-  await deleteIndices(`${topic}-*`).catch(() => {});
-  await resetKeys(etcd);
-  etcd.close();
-});
 
 test('the same 10k lines produced twice by the agent: 10k documents', async () => {
   const file = join(p.dir, 'app.log');

@@ -3,13 +3,10 @@
 // over, the uncommitted tail is re-sent and absorbed as 409s, and Elasticsearch ends with
 // exactly 100k documents.
 
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resetKeys, testEtcd } from '../support/etcd.ts';
-import { deleteIndices } from '../support/elasticsearch.ts';
-import { testKafka } from '../support/kafka.ts';
 import type { LcsProcess } from '../support/lcs-process.ts';
-import { newPipeline } from '../support/pipeline.ts';
+import { usePipeline } from '../support/pipeline.ts';
 import { waitFor } from '../support/wait.ts';
 import {
   committedSum,
@@ -22,10 +19,10 @@ import {
   waitForIndexed,
 } from './harness.ts';
 
-const etcd = testEtcd();
-const kafka = testKafka();
 // A short session timeout so the group notices the killed replica in seconds, not 30 s.
-const p = newPipeline('trepl', { ...transferEnv, LCS_TRANSFER_SESSION_TIMEOUT: '8s' });
+const { p, etcd, kafka } = usePipeline('trepl', {
+  env: { ...transferEnv, LCS_TRANSFER_SESSION_TIMEOUT: '8s' },
+});
 const topic = p.id;
 const base = p.id;
 const group = p.env.LCS_TRANSFER_GROUP_ID!;
@@ -38,15 +35,8 @@ const replica = (name: string) => {
   return r;
 };
 
-before(async () => {
-  await resetKeys(etcd);
-});
-
 after(async () => {
   await Promise.all(replicas.map((r) => r.stop()));
-  await deleteIndices(`${base}-*`).catch(() => {});
-  await resetKeys(etcd);
-  etcd.close();
 });
 
 test('two replicas, one killed and restarted during a 100k-record run: exactly 100k documents', async () => {

@@ -3,13 +3,10 @@
 // it resumes where it stopped — no loss, no second copy. The other topic's progress is
 // untouched by either change.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { adhocEntryKey } from '../../common/keyspace.ts';
-import { resetKeys, testEtcd } from '../support/etcd.ts';
-import { deleteIndices } from '../support/elasticsearch.ts';
-import { testKafka } from '../support/kafka.ts';
-import { newPipeline, waitForTransferTopic } from '../support/pipeline.ts';
+import { usePipeline, waitForTransferTopic } from '../support/pipeline.ts';
 import { waitFor } from '../support/wait.ts';
 import {
   committedSum,
@@ -21,23 +18,10 @@ import {
   waitForIndexed,
 } from './harness.ts';
 
-const etcd = testEtcd();
-const kafka = testKafka();
-const p = newPipeline('ttopics', transferEnv);
+const { p, etcd, kafka } = usePipeline('ttopics', { env: transferEnv });
 const a = `${p.id}-a`;
 const b = `${p.id}-b`;
 const group = p.env.LCS_TRANSFER_GROUP_ID!;
-
-before(async () => {
-  await resetKeys(etcd);
-});
-
-after(async () => {
-  await p.stop();
-  await deleteIndices(`${p.id}-*`).catch(() => {});
-  await resetKeys(etcd);
-  etcd.close();
-});
 
 test('a topic added in etcd is consumed within 5 s; removing and re-adding one loses nothing', async () => {
   const ts = new Date().toISOString();
