@@ -144,7 +144,7 @@ export class Agent {
     const tick = () => {
       void this.checkpoints.flush();
       for (const r of this.running.values()) r.runner.reap();
-      this.metrics.bufferBytes.set({}, this.sink.bufferedBytes);
+      this.updateGauges();
       this.flushTimer = setTimeout(tick, 1000);
       this.flushTimer.unref();
     };
@@ -172,6 +172,8 @@ export class Agent {
         { collection: name },
       );
       this.running.delete(name);
+      this.metrics.lag.remove({ collection: name });
+      this.metrics.files.remove({ collection: name });
       await r.runner.stop();
     }
     for (const [name, p] of plan.run) {
@@ -227,6 +229,17 @@ export class Agent {
         },
       },
     });
+  }
+
+  /** Gauges read at scrape time are cheap to keep current once a second. */
+  private updateGauges(): void {
+    this.metrics.bufferBytes.set({}, this.sink.bufferedBytes);
+    for (const [name, r] of this.running) {
+      let lag = 0;
+      for (const t of r.runner.tailers.values()) lag += t.lagBytes;
+      this.metrics.lag.set({ collection: name }, lag);
+      this.metrics.files.set({ collection: name }, r.runner.tailers.size);
+    }
   }
 
   renderStatus(): AgentStatus {

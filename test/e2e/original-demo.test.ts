@@ -17,6 +17,7 @@ import {
   waitForTransferTopic,
 } from '../support/pipeline.ts';
 import { waitFor } from '../support/wait.ts';
+import { assertSharedMetrics, total } from '../support/metrics-contract.ts';
 
 const { p, etcd, kafka } = usePipeline('demo', { start: ['transfer', 'agent'] });
 
@@ -51,6 +52,18 @@ test('legacy /collect_log_conf: web.log to web, then switched to net.log / net',
   const first = numbered('web', 0, 50);
   appendLines(web, first);
   await expectSearchable(`web-${p.id}-*`, first);
+
+  // Both components report through the same endpoints and metric names.
+  for (const [name, proc] of [
+    ['agent', p.agent!],
+    ['transfer', p.transfer!],
+  ] as const) {
+    const url = await proc.httpUrl();
+    assert.equal((await fetch(`${url}/healthz`)).status, 200, `${name} /healthz`);
+    assert.equal((await fetch(`${url}/readyz`)).status, 200, `${name} /readyz`);
+    const samples = assertSharedMetrics(name, await (await fetch(`${url}/metrics`)).text());
+    assert.ok(total(samples, 'lcs_events_sent_total') >= first.length, `${name} counted what it sent`);
+  }
 
   await etcd.put(LEGACY_KEY).value(JSON.stringify([{ path: net, topic: netTopic }]));
   await waitForTailer(p, 'legacy/0', net);

@@ -6,11 +6,13 @@ import assert from 'node:assert/strict';
 import { waitFor } from '../support/wait.ts';
 import { FINALIZER } from '../../operator/resource.ts';
 import { Harness, podsSpec } from './harness.ts';
+import { assertSharedMetrics } from '../support/metrics-contract.ts';
 
 test('create → entry in etcd within 1 s, Ready once an agent reports it; update and delete follow', async (t) => {
   const h = await Harness.start();
   t.after(() => h.close());
   const op = await h.operator();
+  assertSharedMetrics('operator', op.registry.render());
 
   const t0 = Date.now();
   await h.create('team-a', 'web', podsSpec('team-a'));

@@ -15,6 +15,8 @@ export interface LcsProcess {
   stop(): Promise<number | null>;
   /** SIGKILL and wait for exit (a crash). */
   kill9(): Promise<void>;
+  /** The base URL of its /healthz /readyz /metrics server, once it has logged it. */
+  httpUrl(): Promise<string>;
 }
 
 export function startLcs(
@@ -49,6 +51,18 @@ export function startLcs(
       if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
       proc.kill('SIGTERM');
       return await exited;
+    },
+    async httpUrl() {
+      const deadline = Date.now() + 15000;
+      for (;;) {
+        const m = /"msg":"serving \/healthz \/readyz \/metrics".*?"url":"([^"]+)"/.exec(
+          readFileSync(logFile, 'utf8'),
+        );
+        if (m) return m[1]!;
+        if (Date.now() > deadline)
+          throw new Error(`lcs ${component} did not report its HTTP address (log: ${logFile})`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
     },
     async kill9() {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
