@@ -207,7 +207,8 @@ export class Agent {
         pollMaxMs: c.pollMaxMs,
         drainIdleMs: c.drainIdleMs,
         now: this.now,
-        onEvents: (n) => {
+        onEvents: (n, _bytes, path) => {
+          this.rates.add(`${p.name}\0${path}`, n, this.now());
           this.metrics.received.inc({ collection: p.name }, n);
           this.rates.add(p.name, n, this.now());
         },
@@ -233,6 +234,7 @@ export class Agent {
 
   /** Gauges read at scrape time are cheap to keep current once a second. */
   private updateGauges(): void {
+    this.rates.prune(this.now());
     this.metrics.bufferBytes.set({}, this.sink.bufferedBytes);
     for (const [name, r] of this.running) {
       let lag = 0;

@@ -14,6 +14,7 @@ export interface TailerStatus {
   offset: number;
   size: number;
   lagBytes: number;
+  eventsPerSec: number;
   lastError?: string;
 }
 
@@ -53,6 +54,15 @@ export class RateTracker {
     b.set(s, (b.get(s) ?? 0) + n);
     for (const k of b.keys()) if (k < s - 60) b.delete(k);
   }
+  /** Forgets names with nothing in the last minute (files that went away). */
+  prune(now: number): void {
+    const s = Math.floor(now / 1000);
+    for (const [name, b] of this.buckets)
+      if (![...b.keys()].some((k) => k >= s - 60)) this.buckets.delete(name);
+  }
+  get size(): number {
+    return this.buckets.size;
+  }
   rate(name: string, now: number, windowS = 10): number {
     const b = this.buckets.get(name);
     if (!b) return 0;
@@ -91,6 +101,7 @@ export function renderAgentStatus(input: {
         offset: t.ackedPos,
         size: t.size,
         lagBytes: t.lagBytes,
+        eventsPerSec: input.rates.rate(`${plan.name}\0${t.opts.path}`, input.now),
         ...(t.lastError ? { lastError: t.lastError } : {}),
       });
     }

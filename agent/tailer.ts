@@ -42,7 +42,7 @@ export interface TailerOptions {
   pollMaxMs: number;
   drainIdleMs: number;
   now: () => number;
-  onEvents?: (count: number, bytes: number) => void;
+  onEvents?: (count: number, bytes: number, path: string) => void;
   onLoss?: (bytes: number, reason: string, path: string) => void;
   /** The path now leads to another file (or none): the owner looks for the new one at once. */
   onRotated?: (path: string) => void;
@@ -274,7 +274,7 @@ export class Tailer implements AckOwner {
       bytes += e.length;
       opts.sink.push(opts.topic, this.key, value, valueBytes, this, e.end);
     }
-    opts.onEvents?.(events.length, bytes);
+    opts.onEvents?.(events.length, bytes, opts.path);
   }
 
   private key = '';
