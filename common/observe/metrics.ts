@@ -99,7 +99,10 @@ export class Registry {
 
 /** The metrics every long-running component must expose, registered in one place. */
 export function registerShared(r: Registry) {
-  const memory = r.gauge('lcs_process_memory_bytes', 'Process memory by kind (rss, heapUsed, heapTotal, external, arrayBuffers)');
+  const memory = r.gauge(
+    'lcs_process_memory_bytes',
+    'Process memory by kind (rss, heapUsed, heapTotal, external, arrayBuffers)',
+  );
   r.onRender(() => {
     for (const [kind, bytes] of Object.entries(process.memoryUsage())) memory.set({ kind }, bytes);
   });
