@@ -179,9 +179,10 @@ export class TopicConsumer {
         this.opts.onLag?.(topic, partition, Number(hw - BigInt(next)));
         await ctl.heartbeat().catch(() => {});
       }
-      await commits;
+      // kafkajs retries a failed commit without end, and during a rebalance it cannot succeed
+      // until this batch returns: waiting for it unconditionally would deadlock the group.
+      await settledOrAborted(commits, ctl.aborted);
     } catch (err) {
-      await commits;
       if (err instanceof AbortedError) return;
       this.lastError = describeError(err);
       this.opts.logger.error('indexing a batch failed; reading it again', {
@@ -226,4 +227,14 @@ export function deadLetterProducer(kafka: KafkaConfig): Producer {
     allowAutoTopicCreation: true,
     idempotent: false,
   });
+}
+
+/** Waits for `p`, but no longer than the batch stays ours (a rebalance or stop ends it). */
+async function settledOrAborted(p: Promise<void>, aborted: () => boolean): Promise<void> {
+  let settled = false;
+  const done = p.then(
+    () => void (settled = true),
+    () => void (settled = true),
+  );
+  while (!settled && !aborted()) await Promise.race([done, new Promise((r) => setTimeout(r, 200))]);
 }
