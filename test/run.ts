@@ -47,13 +47,9 @@ if (selected.some((f) => f.startsWith('test/'))) {
   await services.up(needed, { log: (l) => say(l) });
 }
 
-const ep = services.endpoints();
 const env = {
   ...process.env,
-  LCS_ETCD_ENDPOINTS: ep.etcd,
-  LCS_KAFKA_BROKERS: ep.kafka,
-  LCS_ELASTICSEARCH_URL: ep.elasticsearch,
-  LCS_INFLUXDB_URL: ep.influxdb,
+  ...services.endpointEnv(),
   LCS_REPO_ROOT: root,
 };
 

@@ -41,9 +41,7 @@ try {
 const ep = services.endpoints();
 const env = {
   ...process.env,
-  LCS_ETCD_ENDPOINTS: ep.etcd,
-  LCS_KAFKA_BROKERS: ep.kafka,
-  LCS_ELASTICSEARCH_URL: ep.elasticsearch,
+  ...services.endpointEnv(ep),
   LCS_NODE_NAME: 'demo-node',
   LCS_STATE_DIR: join(state, 'agent'),
   LCS_ALLOWED_ROOTS: logs,

@@ -46,6 +46,16 @@ export function endpoints(): Endpoints {
   };
 }
 
+/** The services' endpoints under the LCS_* names every component reads (DESIGN.md). */
+export function endpointEnv(e: Endpoints = endpoints()): Record<string, string> {
+  return {
+    LCS_ETCD_ENDPOINTS: e.etcd,
+    LCS_KAFKA_BROKERS: e.kafka,
+    LCS_ELASTICSEARCH_URL: e.elasticsearch,
+    LCS_INFLUXDB_URL: e.influxdb,
+  };
+}
+
 function context(name: ServiceName, log: Log): ServiceContext {
   return { name, port: port(name), paths: servicePaths(name), cache: cacheDir(), env: process.env, log };
 }
@@ -204,12 +214,10 @@ function parseNames(args: readonly string[]): ServiceName[] {
 }
 
 function printEndpoints(e: Endpoints): void {
+  const vars = Object.entries(endpointEnv(e)).map(([k, v]) => `  ${k}=${v}`);
   console.log(`
 endpoints (export these, or rely on the defaults):
-  LCS_ETCD_ENDPOINTS=${e.etcd}
-  LCS_KAFKA_BROKERS=${e.kafka}
-  LCS_ELASTICSEARCH_URL=${e.elasticsearch}
-  LCS_INFLUXDB_URL=${e.influxdb}
+${vars.join('\n')}
   victoriametrics: ${e.victoriametrics}`);
 }
 
