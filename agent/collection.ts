@@ -228,9 +228,15 @@ export class CollectionRunner {
   }
 
   private pokePath(path: string): void {
-    for (const t of this.tailers.values()) if (t.opts.path === path) t.poke();
-    // A new path, or a path whose inode changed (rotation), gets its tailer here.
-    this.enqueue(() => this.consider(path, false));
+    let followed = false;
+    for (const t of this.tailers.values()) {
+      if (t.opts.path !== path) continue;
+      t.poke();
+      if (t.state === 'reading') followed = true;
+    }
+    // A tailer reading this path notices a rotation itself (and calls onRotated), so a file
+    // event costs a stat only for a path nobody follows yet: not once per write.
+    if (!followed) this.enqueue(() => this.consider(path, false));
   }
 
   private async consider(path: string, initial: boolean): Promise<void> {
