@@ -3,7 +3,7 @@
 // previous version is kept, so a torn or corrupt file falls back to it instead of losing all.
 
 import { mkdirSync, readFileSync } from 'node:fs';
-import { open, rename, copyFile } from 'node:fs/promises';
+import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../common/observe/logger.ts';
 import type { FileIdentity } from './identity.ts';
@@ -111,7 +111,9 @@ export class CheckpointStore {
     } finally {
       await fh.close();
     }
-    await copyFile(this.file, `${this.file}.prev`).catch(() => {});
+    // Two renames, no copy: a crash between them leaves no checkpoints.json, and load() then
+    // reads .prev, the version just before — complete either way.
+    await rename(this.file, `${this.file}.prev`).catch(() => {});
     await rename(tmp, this.file);
     const dir = await open(join(this.file, '..'), 'r');
     try {
