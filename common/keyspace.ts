@@ -34,8 +34,3 @@ export function collectionNameOf(key: string): CollectionName | undefined {
 }
 
 export const legacyCollectionName = (i: number): CollectionName => `legacy/${i}`;
-
-/** The key that holds a collection (legacy ones all live in the one legacy key). */
-export function keyOfCollection(name: CollectionName): string {
-  return name.startsWith('legacy/') ? LEGACY_KEY : `${COLLECT_PREFIX}${name}`;
-}
