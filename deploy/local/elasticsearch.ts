@@ -4,7 +4,7 @@
 // `lcs`, which must be able to read the unpacked distribution.
 import fs from 'node:fs';
 import path from 'node:path';
-import { HOST } from './layout.ts';
+import { HOST, reachableByOthers } from './layout.ts';
 import { runCommand, lastLines } from './command.ts';
 import { ensureSystemUser, mavenGet } from './install.ts';
 import { ServiceError } from './errors.ts';
@@ -22,18 +22,6 @@ export function esVersion(env: Env): string {
 
 function javaHome(env: Env): string {
   return env.LCS_ES_JAVA_HOME || '/usr/lib/jvm/temurin-25-jdk-amd64';
-}
-
-/** True when a user other than the owner can reach `dir` (every ancestor has o+x). */
-export function reachableByOthers(dir: string): boolean {
-  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
-    try {
-      if ((fs.statSync(d).mode & 0o001) === 0) return false;
-    } catch {
-      // Not created yet: its future mode is ours to choose; judge the existing ancestors.
-    }
-    if (d === path.dirname(d)) return true;
-  }
 }
 
 /** Where the distribution is unpacked: the cache, or a system cache when root's home is closed to `lcs`. */
@@ -136,6 +124,6 @@ export const elasticsearch: ServiceDef = {
   startTimeoutMs: 180_000,
   stopGraceMs: 30_000,
   hint:
-    'see also .lcs/services/elasticsearch/logs/lcs-local.log; a corrupt data dir: ' +
+    'see also elasticsearch/logs/lcs-local.log in the services folder (npm run services:status); a corrupt data dir: ' +
     '`npm run services:down -- --purge elasticsearch`; heap: LCS_ES_JAVA_OPTS (default -Xms1g -Xmx1g)',
 };

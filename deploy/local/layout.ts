@@ -1,6 +1,8 @@
 // Where the local services live: ports, state directories and the download cache.
 // Everything here is a pure function of the environment it is given, so the CLI, the
 // tests and the service definitions agree on one layout.
+import fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -46,9 +48,29 @@ export function port(name: ServiceName, env: Env = process.env): number {
   return value;
 }
 
-/** Root of every service's state: data, log file, pidfile. */
+/** Whether every folder up to `dir` lets other users through (the lcs user runs Elasticsearch). */
+export function reachableByOthers(dir: string): boolean {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    try {
+      if ((fs.statSync(d).mode & 0o001) === 0) return false;
+    } catch {
+      // Not created yet: its future mode is ours to choose; judge the existing ancestors.
+    }
+    if (d === path.dirname(d)) return true;
+  }
+}
+
+/**
+ * Root of every service's state: data, log file, pidfile. By default `.lcs/services` in the
+ * repo; when root runs a clone inside a private folder (a 0700 temp dir or home), the
+ * Elasticsearch user could not reach it, so the state goes to /var/lib/lcs, one folder per clone.
+ */
 export function servicesDir(env: Env = process.env): string {
-  return path.resolve(env.LCS_SERVICES_DIR || path.join(REPO_ROOT, '.lcs', 'services'));
+  if (env.LCS_SERVICES_DIR) return path.resolve(env.LCS_SERVICES_DIR);
+  const inRepo = path.join(REPO_ROOT, '.lcs', 'services');
+  if (process.getuid?.() !== 0 || reachableByOthers(inRepo)) return inRepo;
+  const id = createHash('sha256').update(REPO_ROOT).digest('hex').slice(0, 12);
+  return path.join('/var/lib/lcs', `services-${id}`);
 }
 
 /** Downloads and unpacked distributions, outside the repo so fresh clones reuse them. */

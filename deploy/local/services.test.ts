@@ -3,7 +3,10 @@
 // services is exercised by `npm test` (test/run.ts) and by `npm run services:up`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cacheDir, port, servicePaths, servicesDir } from './layout.ts';
+import { cacheDir, port, reachableByOthers, servicePaths, servicesDir } from './layout.ts';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ServiceError } from './errors.ts';
 import { parsePidfile, processStartTime } from './process.ts';
 import { etcdArgs } from './etcd.ts';
@@ -119,4 +122,14 @@ test('the pom lists exactly the requested dependencies', () => {
   const pom = renderPom([{ groupId: 'g', artifactId: 'a', version: '1' }]);
   assert.match(pom, /<groupId>g<\/groupId><artifactId>a<\/artifactId><version>1<\/version>/);
   assert.match(pom, /<packaging>pom<\/packaging>/);
+});
+
+test('a folder inside a private (0700) one is not reachable by the Elasticsearch user', () => {
+  const closed = mkdtempSync(join(tmpdir(), 'lcs-closed-')); // mkdtemp makes it 0700
+  mkdirSync(join(closed, 'repo'), { mode: 0o755 });
+  assert.equal(reachableByOthers(join(closed, 'repo', '.lcs', 'services')), false);
+  assert.equal(reachableByOthers('/var/lib/lcs/services-x'), true);
+  // Without LCS_SERVICES_DIR the default is either inside the repo or, for a closed clone run
+  // by root, under /var/lib/lcs — never a folder the Elasticsearch user cannot reach.
+  assert.ok(reachableByOthers(servicesDir({})) || process.getuid?.() !== 0);
 });
