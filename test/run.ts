@@ -44,7 +44,14 @@ if (selected.some((f) => f.startsWith('test/'))) {
   say(
     `starting services: ${needed.join(', ')} (already running: ${needed.filter((n) => !started.includes(n)).join(', ') || 'none'})`,
   );
-  await services.up(needed, { log: (l) => say(l) });
+  try {
+    await services.up(needed, { log: (l) => say(l) });
+  } catch (err) {
+    // Leave nothing running behind a failed start; the error says what to do next.
+    say(`could not start the services: ${(err as Error).message}`);
+    await services.down(started, { log: (l) => say(l) }).catch(() => {});
+    process.exit(1);
+  }
 }
 
 const env = {
