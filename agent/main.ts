@@ -16,7 +16,9 @@ async function producerFor(s: SettingValues): Promise<RecordProducer> {
   const config = kafkaConfig(s, 'agent');
   if (s['agent.kafkaClient'] === 'kafkajs')
     return new (await import('./kafkajs-producer.ts')).KafkajsProducer(config);
-  return new (await import('./platformatic-producer.ts')).PlatformaticProducer(config);
+  if (s['agent.kafkaClient'] === 'platformatic')
+    return new (await import('./platformatic-producer.ts')).PlatformaticProducer(config);
+  return new (await import('./direct-producer.ts')).DirectProducer(config);
 }
 
 async function podsFor(

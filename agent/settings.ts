@@ -122,10 +122,11 @@ export const agentSettings: SettingSpec[] = [
     key: 'agent.kafkaClient',
     type: 'string',
     env: 'LCS_AGENT_KAFKA_CLIENT',
-    default: 'platformatic',
+    default: 'direct',
     description:
-      'Kafka client library for producing: kafkajs or platformatic (@platformatic/kafka); see docs/benchmarks-agent.md',
-    check: (v) => (v === 'kafkajs' || v === 'platformatic' ? undefined : 'must be kafkajs or platformatic'),
+      'how records reach Kafka: direct (LCS encodes record batches, kafkajs connections), kafkajs or platformatic (@platformatic/kafka); see docs/benchmarks-agent.md',
+    check: (v) =>
+      v === 'direct' || v === 'kafkajs' || v === 'platformatic' ? undefined : 'must be direct, kafkajs or platformatic',
   },
   ...podSettings,
 ];

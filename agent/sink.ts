@@ -10,6 +10,8 @@ export interface OutRecord {
   topic: string;
   key: string;
   value: string;
+  /** The value's UTF-8 length, when known (the sink's records carry it). */
+  valueBytes?: number;
 }
 
 /** The producer a sink drives (@platformatic/kafka or kafkajs; bench/agent compares them). */
@@ -86,7 +88,7 @@ export class KafkaSink {
   /** Queues a record; `valueBytes` is its value's UTF-8 length (the caller has it already). */
   push(topic: string, key: string, value: string, valueBytes: number, owner: AckOwner, end: number): void {
     const bytes = valueBytes + key.length + 64;
-    this.queue.push({ topic, key, value, bytes, owner, end });
+    this.queue.push({ topic, key, value, valueBytes, bytes, owner, end });
     this.bytes += bytes;
     if (this.bytes - this.inFlightBytes >= this.opts.batchBytes) this.kick();
     else if (!this.timer) {

@@ -5,7 +5,7 @@
 // key's records kept their order.
 //
 //   sh deploy/local/run.sh bench/agent/producer.ts [--records 500000] [--keys 100]
-//      [--batch-bytes 524288] [--clients kafkajs,platformatic] [--no-verify]
+//      [--batch-bytes 524288] [--clients direct,kafkajs,platformatic] [--no-verify]
 
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
@@ -21,7 +21,7 @@ const { values: flags } = parseArgs({
     records: { type: 'string', default: '500000' },
     keys: { type: 'string', default: '100' },
     'batch-bytes': { type: 'string', default: String(512 * 1024) },
-    clients: { type: 'string', default: 'kafkajs,platformatic' },
+    clients: { type: 'string', default: 'direct,kafkajs,platformatic' },
     'no-verify': { type: 'boolean', default: false },
   },
 });
@@ -44,6 +44,10 @@ async function makeProducer(name: string): Promise<RecordProducer> {
     requestTimeout: 30000,
   };
   if (name === 'kafkajs') return new KafkajsProducer(config);
+  if (name === 'direct') {
+    const { DirectProducer } = await import('../../agent/direct-producer.ts');
+    return new DirectProducer(config);
+  }
   if (name === 'platformatic') {
     const { PlatformaticProducer } = await import('../../agent/platformatic-producer.ts');
     return new PlatformaticProducer(config);

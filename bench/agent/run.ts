@@ -4,7 +4,7 @@
 //
 //   sh deploy/local/run.sh bench/agent/run.ts [--scenarios one,many] [--lines 1000000]
 //      [--files 100] [--lines-per-file 10000] [--line-bytes 200] [--peers lcs,rsyslog]
-//      [--kafka-client kafkajs,platformatic] [--agent-args "--agent-batch-bytes 1048576"]
+//      [--kafka-client direct,kafkajs,platformatic] [--agent-args "--agent-batch-bytes 1048576"]
 //      [--profile] [--verify] [--keep] [--agent-node-options "--max-semi-space-size=16"]
 
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -29,7 +29,7 @@ const { values: flags } = parseArgs({
     'lines-per-file': { type: 'string', default: '10000' },
     'line-bytes': { type: 'string', default: '200' },
     peers: { type: 'string', default: 'lcs,rsyslog' },
-    'kafka-client': { type: 'string', default: 'kafkajs,platformatic' },
+    'kafka-client': { type: 'string', default: 'direct,platformatic' },
     'agent-args': { type: 'string', default: '' },
     // The flags common/bin/lcs gives the agent, so the bench measures it as users run it.
     'agent-node-options': { type: 'string', default: '--max-semi-space-size=8' },
