@@ -12,8 +12,9 @@
 
 import { createRequire } from 'node:module';
 import type { KafkaConfig } from 'kafkajs';
-import { encodeRecordBatch, type BatchRecord } from './record-batch.ts';
-import type { OutRecord, RecordProducer } from './sink.ts';
+import { encodeRecordBatch } from './record-batch.ts';
+import type { RecordBlock } from './record-block.ts';
+import type { RecordProducer } from './sink.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -63,11 +64,11 @@ const ACKS_ALL = -1;
 // A file's records share a key, so its partition is hashed once. Bounded: cleared when full.
 const MAX_CACHED_KEYS = 10_000;
 
-/** The records of one send bound for one partition, in send order. */
+/** The records (indices into the block) of one send bound for one partition, in order. */
 interface PartitionBatch {
   topic: string;
   partition: number;
-  records: BatchRecord[];
+  records: number[];
 }
 
 export class DirectProducer implements RecordProducer {
@@ -103,24 +104,24 @@ export class DirectProducer implements RecordProducer {
     await this.cluster.connect();
   }
 
-  async send(records: readonly OutRecord[]): Promise<void> {
-    if (!records.length) return;
+  async send(block: RecordBlock): Promise<void> {
+    if (!block.count) return;
     if (!this.cluster.isConnected()) await this.cluster.connect();
-    const topics = [...new Set(records.map((r) => r.topic))];
+    const topics = [...new Set(block.topics.slice(0, block.count))];
     await this.cluster.addMultipleTargetTopics(topics);
     if (this.stale) {
       await this.cluster.refreshMetadata();
       this.stale = false;
     } else await this.cluster.refreshMetadataIfNecessary();
 
-    const byLeader = this.group(records);
+    const byLeader = this.group(block);
     const now = Date.now();
     try {
       await Promise.all(
         [...byLeader].map(async ([leader, batches]) => {
           const broker = await this.cluster.findBroker({ nodeId: leader });
           const response = await broker.connectionPool.send({
-            request: this.request(batches, now),
+            request: this.request(block, batches, now),
             response: produceV3Response,
             requestTimeout: this.timeoutMs,
           });
@@ -134,40 +135,43 @@ export class DirectProducer implements RecordProducer {
     }
   }
 
-  /** Groups records by leader broker, then by topic and partition, keeping their order. */
-  private group(records: readonly OutRecord[]): Map<number, PartitionBatch[]> {
+  /** Groups a block's records by leader broker, then by topic and partition, keeping their order. */
+  private group(block: RecordBlock): Map<number, PartitionBatch[]> {
     const byLeader = new Map<number, PartitionBatch[]>();
     const batches = new Map<string, PartitionBatch>();
     let lastTopic: string | undefined;
     let lastKey: string | undefined;
     let partitions: PartitionMetadata[] = [];
     let batch: PartitionBatch | undefined;
-    for (const r of records) {
+    const { keys, topics } = block;
+    for (let i = 0; i < block.count; i++) {
+      const key = keys[i]!;
+      const topic = topics[i]!;
       // Records come in runs of one file (one key, one topic): the previous batch, no lookup.
-      if (r.key === lastKey && r.topic === lastTopic && batch) {
-        batch.records.push(r);
+      if (key === lastKey && topic === lastTopic && batch) {
+        batch.records.push(i);
         continue;
       }
-      if (r.topic !== lastTopic) {
-        partitions = this.cluster.findTopicPartitionMetadata(r.topic);
-        if (!partitions.length) throw new Error(`Kafka has no partitions for topic ${r.topic} yet`);
+      if (topic !== lastTopic) {
+        partitions = this.cluster.findTopicPartitionMetadata(topic);
+        if (!partitions.length) throw new Error(`Kafka has no partitions for topic ${topic} yet`);
       }
-      lastTopic = r.topic;
-      lastKey = r.key;
-      const partition = this.hash(r.key) % partitions.length;
-      const id = `${partition}\u0000${r.topic}`;
+      lastTopic = topic;
+      lastKey = key;
+      const partition = this.hash(key) % partitions.length;
+      const id = `${partition}\u0000${topic}`;
       batch = batches.get(id);
       if (!batch) {
         const meta = partitions.find((p) => p.partitionId === partition);
         if (meta?.leader === undefined || meta.leader === null || meta.leader < 0)
-          throw new Error(`Kafka topic ${r.topic} partition ${partition} has no leader`);
-        batch = { topic: r.topic, partition, records: [] };
+          throw new Error(`Kafka topic ${topic} partition ${partition} has no leader`);
+        batch = { topic, partition, records: [] };
         batches.set(id, batch);
         let list = byLeader.get(meta.leader);
         if (!list) byLeader.set(meta.leader, (list = []));
         list.push(batch);
       }
-      batch.records.push(r);
+      batch.records.push(i);
     }
     return byLeader;
   }
@@ -183,7 +187,7 @@ export class DirectProducer implements RecordProducer {
   }
 
   /** Produce v3: transactional_id, acks, timeout, [topic [partition record_set]]. */
-  private request(batches: PartitionBatch[], now: number) {
+  private request(block: RecordBlock, batches: PartitionBatch[], now: number) {
     const byTopic = new Map<string, PartitionBatch[]>();
     for (const b of batches) {
       let list = byTopic.get(b.topic);
@@ -199,7 +203,7 @@ export class DirectProducer implements RecordProducer {
       encode: async () => {
         const encoded = [...byTopic].map(
           ([topic, list]) =>
-            [topic, list.map((b) => [b.partition, encodeRecordBatch(b.records, 0, b.records.length, now)] as const)] as const,
+            [topic, list.map((b) => [b.partition, encodeRecordBatch(block, b.records, now)] as const)] as const,
         );
         let size = 2 + 2 + 4 + 4; // null transactional_id, acks, timeout, topic count
         for (const [topic, parts] of encoded) {

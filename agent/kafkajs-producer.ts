@@ -1,7 +1,8 @@
 // RecordProducer on kafkajs: acks=all, ordered (one request in flight per broker).
 
 import { Kafka, logLevel, type KafkaConfig, type Producer } from 'kafkajs';
-import type { OutRecord, RecordProducer } from './sink.ts';
+import type { RecordBlock } from './record-block.ts';
+import type { RecordProducer } from './sink.ts';
 
 export class KafkajsProducer implements RecordProducer {
   private readonly producer: Producer;
@@ -16,12 +17,13 @@ export class KafkajsProducer implements RecordProducer {
   connect(): Promise<void> {
     return this.producer.connect();
   }
-  async send(records: readonly OutRecord[]): Promise<void> {
-    const byTopic = new Map<string, { key: string; value: string }[]>();
-    for (const r of records) {
-      let list = byTopic.get(r.topic);
-      if (!list) byTopic.set(r.topic, (list = []));
-      list.push({ key: r.key, value: r.value });
+  async send(block: RecordBlock): Promise<void> {
+    const byTopic = new Map<string, { key: string; value: Buffer }[]>();
+    for (let i = 0; i < block.count; i++) {
+      const topic = block.topics[i]!;
+      let list = byTopic.get(topic);
+      if (!list) byTopic.set(topic, (list = []));
+      list.push({ key: block.keys[i]!, value: block.value(i) });
     }
     await this.producer.sendBatch({
       acks: -1,

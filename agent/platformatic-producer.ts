@@ -6,21 +6,22 @@ import {
   Producer,
   ProduceAcks,
   compatibilityPartitioner,
-  stringSerializers,
+  stringSerializer,
   type Partitioner,
   type SASLMechanismValue,
 } from '@platformatic/kafka';
 import type { KafkaConfig } from 'kafkajs';
-import type { OutRecord, RecordProducer } from './sink.ts';
+import type { RecordBlock } from './record-block.ts';
+import type { RecordProducer } from './sink.ts';
 
 // A file's records share one key, so its partition is hashed once (murmur2 in JS was the
 // client's largest cost per record in bench/agent's profile). Bounded: cleared when full.
 const MAX_CACHED_KEYS = 10_000;
 
 export class PlatformaticProducer implements RecordProducer {
-  private readonly producer: Producer<string, string, string, string>;
+  private readonly producer: Producer<string, Buffer, string, string>;
   private readonly partitions = new Map<string, number>();
-  private readonly partitioner: Partitioner<string, string, string, string> = (message, key) => {
+  private readonly partitioner: Partitioner<string, Buffer, string, string> = (message, key) => {
     let p = this.partitions.get(message.key!);
     if (p === undefined) {
       if (this.partitions.size >= MAX_CACHED_KEYS) this.partitions.clear();
@@ -37,7 +38,13 @@ export class PlatformaticProducer implements RecordProducer {
     this.producer = new Producer({
       clientId: config.clientId ?? 'lcs',
       bootstrapBrokers: brokers,
-      serializers: stringSerializers,
+      // Values are views on the sink's block, sent as they are.
+      serializers: {
+        key: stringSerializer,
+        value: (v?: Buffer) => v,
+        headerKey: stringSerializer,
+        headerValue: stringSerializer,
+      },
       acks: ProduceAcks.ALL,
       partitioner: this.partitioner,
       autocreateTopics: true,
@@ -64,9 +71,11 @@ export class PlatformaticProducer implements RecordProducer {
     await this.producer.metadata({ topics: [] });
   }
 
-  async send(records: readonly OutRecord[]): Promise<void> {
-    // The sink's records already have topic, key and value: no per-record message object.
-    await this.producer.send({ messages: records as OutRecord[] });
+  async send(block: RecordBlock): Promise<void> {
+    const messages = [];
+    for (let i = 0; i < block.count; i++)
+      messages.push({ topic: block.topics[i]!, key: block.keys[i]!, value: block.value(i) });
+    await this.producer.send({ messages });
   }
 
   disconnect(): Promise<void> {

@@ -1,18 +1,10 @@
-// Kafka record batches (magic 2) for one partition, encoded in one pass into one Buffer: each
-// record's key and value are written straight from their strings, with no per-record object,
-// buffer or BigInt. General-purpose clients build several of each per record, and that garbage
-// was a quarter of the agent's CPU (docs/benchmarks-agent.md). Layout: KIP-98, the
-// "RecordBatch" section of https://kafka.apache.org/documentation/#recordbatch.
+// Kafka record batches (magic 2) for one partition, encoded in one pass into one Buffer from a
+// RecordBlock: values are copied as bytes, with no per-record object, buffer or BigInt.
+// General-purpose clients build several of each per record, and that garbage was a quarter of
+// the agent's CPU (docs/benchmarks-agent.md). Layout: KIP-98, the "RecordBatch" section of https://kafka.apache.org/documentation/#recordbatch.
 
 import { createRequire } from 'node:module';
-
-/** What a record needs here: its key, its value and the value's UTF-8 length (known already). */
-export interface BatchRecord {
-  key: string;
-  value: string;
-  /** The value's UTF-8 length when the caller has it (the sink does); measured otherwise. */
-  valueBytes?: number;
-}
+import type { RecordBlock } from './record-block.ts';
 
 /** Bytes from baseOffset through recordsCount; the CRC covers attributes (byte 21) onwards. */
 export const BATCH_HEADER_BYTES = 61;
@@ -54,28 +46,25 @@ function writeVarint(buf: Buffer, pos: number, n: number): number {
 }
 
 /**
- * Encodes `records[from..to)` as one batch: base offset 0, no producer id (not idempotent), no
- * compression, CreateTime `timestampMs` for every record, no headers.
+ * Encodes records `indices` of `block` (in that order) as one batch: base offset 0, no producer
+ * id (not idempotent), no compression, CreateTime `timestampMs` for every record, no headers.
+ * Values are copied as bytes; keys (one per file, mostly) are measured once per run.
  */
-export function encodeRecordBatch(
-  records: readonly BatchRecord[],
-  from: number,
-  to: number,
-  timestampMs: number,
-): Buffer {
-  const count = to - from;
-  if (count <= 0) throw new RangeError('a record batch needs at least one record');
-  // Keys repeat (one per file): measure each distinct key once.
+export function encodeRecordBatch(block: RecordBlock, indices: readonly number[], timestampMs: number): Buffer {
+  const count = indices.length;
+  if (count === 0) throw new RangeError('a record batch needs at least one record');
+  const { keys, starts, lengths, data } = block;
   let lastKey: string | undefined;
   let lastKeyBytes = 0;
   let size = BATCH_HEADER_BYTES;
-  for (let i = from; i < to; i++) {
-    const r = records[i]!;
-    if (r.key !== lastKey) {
-      lastKey = r.key;
-      lastKeyBytes = Buffer.byteLength(r.key);
+  for (let d = 0; d < count; d++) {
+    const i = indices[d]!;
+    const key = keys[i]!;
+    if (key !== lastKey) {
+      lastKey = key;
+      lastKeyBytes = Buffer.byteLength(key);
     }
-    const body = recordBodyBytes(i - from, lastKeyBytes, r.valueBytes ?? Buffer.byteLength(r.value));
+    const body = recordBodyBytes(d, lastKeyBytes, lengths[i]!);
     size += varintBytes(body) + body;
   }
   const buf = Buffer.allocUnsafe(size);
@@ -94,24 +83,23 @@ export function encodeRecordBatch(
   buf.writeInt32BE(count, 57); // records
   let pos = BATCH_HEADER_BYTES;
   lastKey = undefined;
-  for (let i = from; i < to; i++) {
-    const r = records[i]!;
-    if (r.key !== lastKey) {
-      lastKey = r.key;
-      lastKeyBytes = Buffer.byteLength(r.key);
+  for (let d = 0; d < count; d++) {
+    const i = indices[d]!;
+    const key = keys[i]!;
+    if (key !== lastKey) {
+      lastKey = key;
+      lastKeyBytes = Buffer.byteLength(key);
     }
-    const delta = i - from;
-    const valueBytes = r.valueBytes ?? Buffer.byteLength(r.value);
-    pos = writeVarint(buf, pos, recordBodyBytes(delta, lastKeyBytes, valueBytes));
+    const valueBytes = lengths[i]!;
+    pos = writeVarint(buf, pos, recordBodyBytes(d, lastKeyBytes, valueBytes));
     buf[pos++] = 0; // attributes
     buf[pos++] = 0; // timestampDelta (zigzag 0)
-    pos = writeVarint(buf, pos, delta);
+    pos = writeVarint(buf, pos, d);
     pos = writeVarint(buf, pos, lastKeyBytes);
-    pos += buf.write(r.key, pos, lastKeyBytes, 'utf8');
+    pos += buf.write(key, pos, lastKeyBytes, 'utf8');
     pos = writeVarint(buf, pos, valueBytes);
-    const wrote = buf.write(r.value, pos, valueBytes, 'utf8');
-    if (wrote !== valueBytes) throw new Error(`record value is ${wrote} bytes of UTF-8, not the ${valueBytes} declared`);
-    pos += wrote;
+    const start = starts[i]!;
+    pos += data.copy(buf, pos, start, start + valueBytes);
     buf[pos++] = 0; // headers: none
   }
   buf.writeUInt32BE(crc32c(buf.subarray(CRC_START)), 17);

@@ -1,42 +1,20 @@
-// The agent's output stage: records go into a bounded FIFO and are sent to Kafka in batches,
-// one batch in flight at a time, so acknowledgements come back in read order and each file's
+// The agent's output stage: records go into a bounded FIFO of record blocks (one block is one
+// Kafka send; agent/record-block.ts keeps them off the V8 heap), one block in flight at a time, so acknowledgements come back in read order and each file's
 // checkpoint can advance to the end of the last acknowledged line. A failed batch is retried
 // forever with backoff (the file is the buffer: readers pause while the FIFO is full).
 
 import type { Logger } from '../common/observe/logger.ts';
 import { describeError } from '../common/errors.ts';
+import { RecordBlock, type AckOwner } from './record-block.ts';
 
-export interface OutRecord {
-  topic: string;
-  key: string;
-  value: string;
-  /** The value's UTF-8 length, when known (the sink's records carry it). */
-  valueBytes?: number;
-}
+export type { AckOwner } from './record-block.ts';
 
-/** The producer a sink drives (@platformatic/kafka or kafkajs; bench/agent compares them). */
+/** The producer a sink drives (bench/agent compares them; docs/benchmarks-agent.md). */
 export interface RecordProducer {
   connect(): Promise<void>;
-  /**
-   * Resolves once every record is acknowledged by all in-sync replicas (acks=all). The records
-   * may carry other fields (the sink's own bookkeeping): a producer reads only these three.
-   */
-  send(records: readonly OutRecord[]): Promise<void>;
+  /** Resolves once every record of the block is acknowledged by all in-sync replicas (acks=all). */
+  send(block: RecordBlock): Promise<void>;
   disconnect(): Promise<void>;
-}
-
-/** Who is told when a record is acknowledged: its tailer, with the record's end offset. */
-export interface AckOwner {
-  acked(end: number): void;
-  /** Called once per batch after its acks: the place to write one checkpoint, not one per record. */
-  batchAcked(): void;
-}
-
-/** One object per record, handed to the producer as is (no copy per record per batch). */
-interface Pending extends OutRecord {
-  bytes: number;
-  owner: AckOwner;
-  end: number;
 }
 
 export interface SinkOptions {
@@ -56,8 +34,11 @@ export interface SinkOptions {
 
 export class KafkaSink {
   private readonly opts: SinkOptions;
-  private queue: Pending[] = [];
-  private head = 0;
+  /** Oldest first; the last one takes new records until it is sealed. */
+  private blocks: RecordBlock[] = [];
+  private openBlock: RecordBlock | undefined;
+  private readonly spare: RecordBlock[] = [];
+  private readonly maxSpare: number;
   private bytes = 0;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -69,6 +50,8 @@ export class KafkaSink {
 
   constructor(opts: SinkOptions) {
     this.opts = opts;
+    // Enough recycled blocks to refill the whole budget without allocating.
+    this.maxSpare = Math.ceil(opts.maxBufferedBytes / opts.batchBytes) + 1;
   }
 
   get bufferedBytes(): number {
@@ -88,9 +71,20 @@ export class KafkaSink {
   /** Queues a record; `valueBytes` is its value's UTF-8 length (the caller has it already). */
   push(topic: string, key: string, value: string, valueBytes: number, owner: AckOwner, end: number): void {
     const bytes = valueBytes + key.length + 64;
-    this.queue.push({ topic, key, value, valueBytes, bytes, owner, end });
+    let block = this.openBlock;
+    if (!block || !block.append(topic, key, value, valueBytes, owner, end)) {
+      // A block holds up to batchBytes of values (a lone larger record gets a block of its own):
+      // a file's records share one partition, and Kafka refuses a record batch over
+      // message.max.bytes (1 MB by default).
+      if (block) this.kick();
+      block = this.newBlock(valueBytes);
+      this.blocks.push(block);
+      this.openBlock = block;
+      block.append(topic, key, value, valueBytes, owner, end);
+    }
+    block.accounted += bytes;
     this.bytes += bytes;
-    if (this.bytes - this.inFlightBytes >= this.opts.batchBytes) this.kick();
+    if (block.used >= block.capacity) this.kick();
     else if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
@@ -99,39 +93,38 @@ export class KafkaSink {
     }
   }
 
-  private inFlightBytes = 0;
+  private newBlock(valueBytes: number): RecordBlock {
+    if (valueBytes > this.opts.batchBytes) return new RecordBlock(valueBytes, 1);
+    return this.spare.pop() ?? new RecordBlock(this.opts.batchBytes);
+  }
+
+  private recycle(block: RecordBlock): void {
+    block.reset();
+    if (block.capacity === this.opts.batchBytes && this.spare.length < this.maxSpare) this.spare.push(block);
+  }
 
   private kick(): void {
     if (this.running || this.stopped) return;
     this.running = this.drain().finally(() => {
       this.running = undefined;
-      if (this.queue.length - this.head > 0 && !this.stopped) this.kick();
+      if (this.blocks.length > 0 && !this.stopped) this.kick();
     });
   }
 
   private async drain(): Promise<void> {
     let delay = this.opts.retryMinMs ?? 100;
-    while (this.queue.length - this.head > 0 && !this.stopped) {
-      const batch: Pending[] = [];
-      let size = 0;
-      // Stay under batchBytes (a lone record may be larger): a file's records share one
-      // partition, and Kafka refuses a record batch over message.max.bytes (1 MB by default).
-      for (let i = this.head; i < this.queue.length; i++) {
-        const p = this.queue[i]!;
-        if (batch.length > 0 && size + p.bytes > this.opts.batchBytes) break;
-        batch.push(p);
-        size += p.bytes;
-      }
-      this.inFlightBytes = size;
+    while (this.blocks.length > 0 && !this.stopped) {
+      const block = this.blocks[0]!;
+      // The oldest block is sent as it is; records that arrive meanwhile go to a new one.
+      if (block === this.openBlock) this.openBlock = undefined;
       try {
-        await this.opts.producer.send(batch);
+        await this.opts.producer.send(block);
       } catch (err) {
-        this.inFlightBytes = 0;
         this.connected = false;
         this.lastError = describeError(err);
         this.opts.onError?.(err);
         this.opts.logger.warn('kafka send failed; retrying the same batch', {
-          records: batch.length,
+          records: block.count,
           error: this.lastError,
           retryInMs: delay,
         });
@@ -142,20 +135,18 @@ export class KafkaSink {
       delay = this.opts.retryMinMs ?? 100;
       this.connected = true;
       this.lastError = undefined;
-      this.inFlightBytes = 0;
-      this.head += batch.length;
-      this.bytes -= size;
-      if (this.head > 4096 && this.head * 2 > this.queue.length) {
-        this.queue = this.queue.slice(this.head);
-        this.head = 0;
-      }
+      this.blocks.shift();
+      this.bytes -= block.accounted;
       const owners = new Set<AckOwner>();
-      for (const p of batch) {
-        p.owner.acked(p.end);
-        owners.add(p.owner);
+      const { ends } = block;
+      for (let i = 0; i < block.count; i++) {
+        const owner = block.owners[i]!;
+        owner.acked(ends[i]!);
+        owners.add(owner);
       }
       for (const o of owners) o.batchAcked();
-      this.opts.onSent?.(batch.length, size);
+      this.opts.onSent?.(block.count, block.accounted);
+      this.recycle(block);
       await this.opts.afterAck?.();
       if (!this.full) this.wakeRoomWaiters();
     }

@@ -27,6 +27,8 @@ export interface AgentOptions {
   /** Extra `lcs agent` flags, e.g. --agent-batch-bytes 1048576. */
   args: string[];
   env?: Record<string, string>;
+  /** Node/V8 flags for the agent's command line (what `common/bin/lcs agent` sets, or others). */
+  nodeFlags?: string[];
   /** Directory for a V8 CPU profile (node --cpu-prof), or undefined for none. */
   profileDir?: string;
 }
@@ -36,6 +38,7 @@ export function startAgent(o: AgentOptions): AgentRun {
   const logFile = join(o.dir, '.proc', `agent-${o.node}.log`);
   const out = createWriteStream(logFile);
   const nodeFlags = ['--disable-warning=ExperimentalWarning', '--disable-warning=TimeoutNegativeWarning'];
+  nodeFlags.push(...(o.nodeFlags ?? []));
   if (o.profileDir) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${o.profileDir}`);
   const proc = spawn(
     process.execPath,

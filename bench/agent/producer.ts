@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { up } from '../../deploy/local/services.ts';
 import type { RecordProducer } from '../../agent/sink.ts';
+import { blockOf } from '../../agent/record-block.ts';
 import { KafkajsProducer } from '../../agent/kafkajs-producer.ts';
 import { line } from './corpus.ts';
 import { round } from './measure.ts';
@@ -120,7 +121,7 @@ for (const client of flags.clients.split(',')) {
       batch.push({ topic, key: r.key, value: r.value });
       size += r.value.length + r.key.length + 64;
     }
-    await producer.send(batch);
+    await producer.send(blockOf(batch));
     if (performance.now() - lastPrint > 2000) {
       lastPrint = performance.now();
       say(`${client}: ${sent}/${records} acked`);

@@ -105,7 +105,7 @@ async function runLcs(
     etcd: ep.etcd,
     kafka: ep.kafka,
     args: [...clientArgs, ...flags['agent-args'].split(' ').filter(Boolean)],
-    ...(flags['agent-node-options'] ? { env: { NODE_OPTIONS: flags['agent-node-options'] } } : {}),
+    nodeFlags: flags['agent-node-options'].split(/\s+/).filter(Boolean),
     ...(profileDir ? { profileDir } : {}),
   });
   const key = adhocEntryKey(`bench-${runId}-${sc.name}-${client}`);
