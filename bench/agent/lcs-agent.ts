@@ -27,6 +27,8 @@ export interface AgentOptions {
   /** Extra `lcs agent` flags, e.g. --agent-batch-bytes 1048576. */
   args: string[];
   env?: Record<string, string>;
+  /** The CLI entry point: the compiled build (what `lcs` runs when built) or main.ts. */
+  main?: string;
   /** Node/V8 flags for the agent's command line (what `common/bin/lcs agent` sets, or others). */
   nodeFlags?: string[];
   /** Directory for a V8 CPU profile (node --cpu-prof), or undefined for none. */
@@ -42,7 +44,7 @@ export function startAgent(o: AgentOptions): AgentRun {
   if (o.profileDir) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${o.profileDir}`);
   const proc = spawn(
     process.execPath,
-    [...nodeFlags, join(repoRoot, 'common/cli/main.ts'), 'agent', ...o.args],
+    [...nodeFlags, o.main ?? join(repoRoot, 'common/cli/main.ts'), 'agent', ...o.args],
     {
       env: {
         ...process.env,

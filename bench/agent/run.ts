@@ -16,6 +16,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { up } from '../../deploy/local/services.ts';
 import { writeCorpus, type Corpus } from './corpus.ts';
 import { adhocEntryKey, collectEntry, repoRoot, startAgent } from './lcs-agent.ts';
+import { ensureBuild } from '../../deploy/local/build.ts';
 import { measure, round, type RunFigures } from './measure.ts';
 import { summarise, type ProfileSummary } from './profile.ts';
 import { ensureRsyslog, startRsyslog } from './rsyslog.ts';
@@ -33,6 +34,7 @@ const { values: flags } = parseArgs({
     'agent-args': { type: 'string', default: '' },
     // The flags common/bin/lcs gives the agent, so the bench measures it as users run it.
     'agent-node-options': { type: 'string', default: '--max-semi-space-size=8' },
+    'agent-code': { type: 'string', default: 'compiled' },
     profile: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     verify: { type: 'boolean', default: false },
@@ -58,6 +60,11 @@ const scenarios: Scenario[] = flags.scenarios.split(',').map((s) => {
   throw new Error(`unknown scenario ${s} (one, many)`);
 });
 
+// The agent as production runs it: compiled to JavaScript (`--agent-code ts` for the sources).
+if (flags['agent-code'] !== 'compiled' && flags['agent-code'] !== 'ts')
+  throw new Error(`--agent-code must be compiled or ts, not ${flags['agent-code']}`);
+const agentMain = flags['agent-code'] === 'compiled' ? ensureBuild(say) : undefined;
+
 say('starting etcd and Kafka (deploy/local)…');
 const ep = await up(['etcd', 'kafka'], { log: say });
 const rsyslogVersion = peers.includes('rsyslog') ? await ensureRsyslog(say) : undefined;
@@ -74,6 +81,8 @@ const machine = {
   node: process.version,
   kafka: 'Kafka 4.1 KRaft, single broker, local (deploy/local), 4 partitions per topic',
   rsyslog: rsyslogVersion,
+  agentCode: flags['agent-code'],
+  agentNodeFlags: flags['agent-node-options'],
 };
 
 const baseDir = join(repoRoot, 'logs', `bench-agent-${runId}`);
@@ -106,6 +115,7 @@ async function runLcs(
     kafka: ep.kafka,
     args: [...clientArgs, ...flags['agent-args'].split(' ').filter(Boolean)],
     nodeFlags: flags['agent-node-options'].split(/\s+/).filter(Boolean),
+    ...(agentMain ? { main: agentMain } : {}),
     ...(profileDir ? { profileDir } : {}),
   });
   const key = adhocEntryKey(`bench-${runId}-${sc.name}-${client}`);
