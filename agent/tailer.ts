@@ -70,8 +70,6 @@ export class Tailer implements AckOwner {
   private stopped = false;
   private loop: Promise<void> | undefined;
   private idleSince = 0;
-  private stopSignal!: () => void;
-  private readonly stopping = new Promise<void>((resolve) => (this.stopSignal = resolve));
 
   constructor(opts: TailerOptions) {
     this.opts = opts;
@@ -141,7 +139,7 @@ export class Tailer implements AckOwner {
     this.pollDelay = opts.pollMs;
     while (!this.stopped) {
       if (opts.sink.full) {
-        await Promise.race([opts.sink.waitForRoom(), this.stopping]);
+        await this.roomOrStop();
         continue;
       }
       if (await this.readChunk()) continue;
@@ -300,6 +298,18 @@ export class Tailer implements AckOwner {
     });
   }
 
+  /**
+   * Waits for room in the sink, or for stop(). Not Promise.race with a long-lived "stopping"
+   * promise: every race leaves a reaction on it until it settles, which grew the old generation
+   * by one closure per wait for the life of the tailer (many files, Kafka slow).
+   */
+  private roomOrStop(): Promise<void> {
+    return new Promise((resolve) => {
+      this.wakeUp = resolve;
+      void this.opts.sink.waitForRoom().then(resolve);
+    });
+  }
+
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const t = setTimeout(done, ms);
@@ -321,7 +331,6 @@ export class Tailer implements AckOwner {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.stopSignal();
     this.wakeUp?.();
     await this.loop;
     await this.closeHandle();
