@@ -103,6 +103,7 @@ export class Agent {
       maxBufferedBytes: config.maxBufferedBytes,
       batchBytes: config.batchBytes,
       lingerMs: config.lingerMs,
+      wakeAtOnce: config.readBuffers,
       onSent: (n) => this.metrics.sent.inc({ stage: 'kafka' }, n),
       // The checkpoint is on disk before the next batch goes out, so a crash resends at most
       // the batch that was in flight.

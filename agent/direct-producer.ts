@@ -10,9 +10,9 @@
 // key, the same as kafkajs's default partitioner and @platformatic/kafka's compatibility one,
 // so a file keeps its partition whichever client is chosen.
 
-import { createRequire } from 'node:module';
+import { Module, createRequire } from 'node:module';
 import type { KafkaConfig } from 'kafkajs';
-import { encodeRecordBatch } from './record-batch.ts';
+import { recordBatchBytes, writeRecordBatch } from './record-batch.ts';
 import type { RecordBlock } from './record-block.ts';
 import type { RecordProducer } from './sink.ts';
 
@@ -49,6 +49,8 @@ interface Cluster {
   findBroker(q: { nodeId: number }): Promise<Broker>;
 }
 
+/** Whether this process frames produce requests in place (false if kafkajs was loaded first). */
+const framingInstalled = installFraming();
 const ClusterClass = require('kafkajs/src/cluster/index.js') as new (o: Record<string, unknown>) => Cluster;
 const EncoderClass = require('kafkajs/src/protocol/encoder.js') as new (size?: number) => Encoder;
 const produceV3Response = require('kafkajs/src/protocol/requests/produce/v3/response.js') as unknown;
@@ -58,6 +60,74 @@ const { createLogger } = require('kafkajs/src/loggers/index.js') as {
 };
 const socketFactory = (require('kafkajs/src/network/socketFactory.js') as () => unknown)();
 const InstrumentationEmitter = require('kafkajs/src/instrumentation/emitter.js') as new () => unknown;
+
+/** Marks a payload that has room for kafkajs's request header in front of it. */
+const FRAMED = Symbol('lcs.framed');
+interface FramedEncoder extends Encoder {
+  [FRAMED]: number;
+}
+
+/**
+ * kafkajs frames every request by copying it twice into new, zero-filled, power-of-two buffers
+ * (kafkajs/src/protocol/request.js): 2 MB of short-lived native memory per 512 KB batch, which
+ * fragmented the malloc heap to tens of MB under load. This replaces that module, before
+ * kafkajs's connection loads it, with the same framing that, for a payload the direct producer
+ * built with room in front, writes the header there instead of copying. Every other request
+ * (metadata, versions, SASL) is framed exactly as kafkajs does.
+ */
+function installFraming(): boolean {
+  const file = require.resolve('kafkajs/src/protocol/request.js');
+  if (require.cache[file]) return false;
+  const Enc = require('kafkajs/src/protocol/encoder.js') as new (size?: number) => Encoder & {
+    size(): number;
+    writeEncoder(e: Encoder): Encoder;
+  };
+  const frame = async ({
+    correlationId,
+    clientId,
+    request: { apiKey, apiVersion, encode },
+  }: {
+    correlationId: number;
+    clientId: string;
+    request: { apiKey: number; apiVersion: number; encode(): Promise<Encoder> };
+  }) => {
+    const payload = await encode();
+    const room = (payload as Partial<FramedEncoder>)[FRAMED];
+    if (room !== undefined) {
+      if (room !== headerBytes(clientId))
+        throw new Error('direct producer: request header room does not match the client id');
+      const buf = payload.buf;
+      let pos = buf.writeInt32BE(payload.offset - 4, 0);
+      pos = buf.writeInt16BE(apiKey, pos);
+      pos = buf.writeInt16BE(apiVersion, pos);
+      pos = buf.writeInt32BE(correlationId, pos);
+      const len = Buffer.byteLength(clientId);
+      pos = buf.writeInt16BE(len, pos);
+      buf.write(clientId, pos, len, 'utf8');
+      return payload;
+    }
+    const requestPayload = new Enc()
+      .writeInt16(apiKey)
+      .writeInt16(apiVersion)
+      .writeInt32(correlationId)
+      .writeString(clientId) as Encoder & { size(): number; writeEncoder(e: Encoder): Encoder };
+    requestPayload.writeEncoder(payload);
+    return (
+      new Enc().writeInt32(requestPayload.size()) as Encoder & { writeEncoder(e: Encoder): Encoder }
+    ).writeEncoder(requestPayload);
+  };
+  const m = new Module(file);
+  m.filename = file;
+  m.loaded = true;
+  m.exports = frame;
+  require.cache[file] = m;
+  return true;
+}
+
+/** Size, api key, version, correlation id and the client id string: kafkajs's request header. */
+function headerBytes(clientId: string): number {
+  return 4 + 2 + 2 + 4 + 2 + Buffer.byteLength(clientId);
+}
 
 const PRODUCE = 0;
 const ACKS_ALL = -1;
@@ -74,19 +144,21 @@ interface PartitionBatch {
 export class DirectProducer implements RecordProducer {
   private readonly cluster: Cluster;
   private readonly timeoutMs: number;
+  private readonly clientId: string;
   private readonly hashes = new Map<string, number>();
   private stale = false;
 
   /** Takes the same kafkajs-shaped config as the other producers (common/kafka/config.ts). */
   constructor(config: KafkaConfig) {
     this.timeoutMs = config.requestTimeout ?? 30000;
+    this.clientId = config.clientId ?? 'lcs';
     this.cluster = new ClusterClass({
       logger: createLogger({ level: 0, logCreator: () => () => {} }),
       socketFactory,
       brokers: config.brokers,
       ssl: config.ssl,
       sasl: config.sasl,
-      clientId: config.clientId ?? 'lcs',
+      clientId: this.clientId,
       connectionTimeout: config.connectionTimeout ?? 3000,
       requestTimeout: this.timeoutMs,
       enforceRequestTimeout: true,
@@ -121,7 +193,7 @@ export class DirectProducer implements RecordProducer {
         [...byLeader].map(async ([leader, batches]) => {
           const broker = await this.cluster.findBroker({ nodeId: leader });
           const response = await broker.connectionPool.send({
-            request: this.request(block, batches, now),
+            request: this.request(leader, block, batches, now),
             response: produceV3Response,
             requestTimeout: this.timeoutMs,
           });
@@ -186,8 +258,12 @@ export class DirectProducer implements RecordProducer {
     return h;
   }
 
-  /** Produce v3: transactional_id, acks, timeout, [topic [partition record_set]]. */
-  private request(block: RecordBlock, batches: PartitionBatch[], now: number) {
+  /**
+   * Produce v3: transactional_id, acks, timeout, [topic [partition record_set]], written into a
+   * Buffer kept per broker and reused (one send is in flight at a time, and kafkajs copies the
+   * request into its own frame before the send resolves).
+   */
+  private request(leader: number, block: RecordBlock, batches: PartitionBatch[], now: number) {
     const byTopic = new Map<string, PartitionBatch[]>();
     for (const b of batches) {
       let list = byTopic.get(b.topic);
@@ -201,38 +277,48 @@ export class DirectProducer implements RecordProducer {
       apiName: 'Produce',
       expectResponse: () => true,
       encode: async () => {
-        const encoded = [...byTopic].map(
-          ([topic, list]) =>
-            [topic, list.map((b) => [b.partition, encodeRecordBatch(block, b.records, now)] as const)] as const,
-        );
-        let size = 2 + 2 + 4 + 4; // null transactional_id, acks, timeout, topic count
-        for (const [topic, parts] of encoded) {
+        const room = framingInstalled ? headerBytes(this.clientId) : 0;
+        let size = room + 2 + 2 + 4 + 4; // header, null transactional_id, acks, timeout, topic count
+        for (const [topic, list] of byTopic) {
           size += 2 + Buffer.byteLength(topic) + 4;
-          for (const [, batch] of parts) size += 4 + 4 + batch.length;
+          for (const b of list) size += 4 + 4 + recordBatchBytes(block, b.records);
         }
-        const buf = Buffer.allocUnsafe(size);
-        let pos = buf.writeInt16BE(-1, 0); // transactional_id: null
+        const buf = this.requestBuffer(leader, size);
+        let pos = buf.writeInt16BE(-1, room); // transactional_id: null
         pos = buf.writeInt16BE(ACKS_ALL, pos);
         pos = buf.writeInt32BE(timeoutMs, pos);
-        pos = buf.writeInt32BE(encoded.length, pos);
-        for (const [topic, parts] of encoded) {
+        pos = buf.writeInt32BE(byTopic.size, pos);
+        for (const [topic, list] of byTopic) {
           const len = Buffer.byteLength(topic);
           pos = buf.writeInt16BE(len, pos);
           pos += buf.write(topic, pos, len, 'utf8');
-          pos = buf.writeInt32BE(parts.length, pos);
-          for (const [partition, batch] of parts) {
-            pos = buf.writeInt32BE(partition, pos);
-            pos = buf.writeInt32BE(batch.length, pos);
-            pos += batch.copy(buf, pos);
+          pos = buf.writeInt32BE(list.length, pos);
+          for (const b of list) {
+            pos = buf.writeInt32BE(b.partition, pos);
+            const sizeAt = pos;
+            pos = writeRecordBatch(block, b.records, now, buf, pos + 4);
+            buf.writeInt32BE(pos - sizeAt - 4, sizeAt);
           }
         }
-        // Hand kafkajs an Encoder over these bytes without another copy.
-        const encoder = new EncoderClass(0);
+        // Hand kafkajs an Encoder over these bytes; its framing (installFraming) fills the room.
+        const encoder = new EncoderClass(0) as FramedEncoder;
         encoder.buf = buf;
         encoder.offset = pos;
+        if (framingInstalled) encoder[FRAMED] = room;
         return encoder;
       },
     };
+  }
+
+  private readonly buffers = new Map<number, Buffer>();
+
+  private requestBuffer(leader: number, size: number): Buffer {
+    let buf = this.buffers.get(leader);
+    if (!buf || buf.length < size) {
+      buf = Buffer.allocUnsafe(Math.max(size, 64 * 1024));
+      this.buffers.set(leader, buf);
+    }
+    return buf;
   }
 
   async disconnect(): Promise<void> {

@@ -45,19 +45,13 @@ function writeVarint(buf: Buffer, pos: number, n: number): number {
   return pos;
 }
 
-/**
- * Encodes records `indices` of `block` (in that order) as one batch: base offset 0, no producer
- * id (not idempotent), no compression, CreateTime `timestampMs` for every record, no headers.
- * Values are copied as bytes; keys (one per file, mostly) are measured once per run.
- */
-export function encodeRecordBatch(block: RecordBlock, indices: readonly number[], timestampMs: number): Buffer {
-  const count = indices.length;
-  if (count === 0) throw new RangeError('a record batch needs at least one record');
-  const { keys, starts, lengths, data } = block;
+/** The encoded size of the batch `writeRecordBatch` writes for these records. */
+export function recordBatchBytes(block: RecordBlock, indices: readonly number[]): number {
+  const { keys, lengths } = block;
   let lastKey: string | undefined;
   let lastKeyBytes = 0;
   let size = BATCH_HEADER_BYTES;
-  for (let d = 0; d < count; d++) {
+  for (let d = 0; d < indices.length; d++) {
     const i = indices[d]!;
     const key = keys[i]!;
     if (key !== lastKey) {
@@ -67,22 +61,30 @@ export function encodeRecordBatch(block: RecordBlock, indices: readonly number[]
     const body = recordBodyBytes(d, lastKeyBytes, lengths[i]!);
     size += varintBytes(body) + body;
   }
-  const buf = Buffer.allocUnsafe(size);
-  buf.writeBigInt64BE(0n, 0); // baseOffset: the broker assigns offsets
-  buf.writeInt32BE(size - 12, 8); // batchLength: everything after this field
-  buf.writeInt32BE(-1, 12); // partitionLeaderEpoch: set by the broker
-  buf.writeInt8(2, 16); // magic
-  // crc at 17, written last
-  buf.writeInt16BE(0, 21); // attributes: no compression, CreateTime, not transactional
-  buf.writeInt32BE(count - 1, 23); // lastOffsetDelta
-  buf.writeBigInt64BE(BigInt(timestampMs), 27); // baseTimestamp
-  buf.writeBigInt64BE(BigInt(timestampMs), 35); // maxTimestamp
-  buf.writeBigInt64BE(-1n, 43); // producerId
-  buf.writeInt16BE(-1, 51); // producerEpoch
-  buf.writeInt32BE(-1, 53); // baseSequence
-  buf.writeInt32BE(count, 57); // records
-  let pos = BATCH_HEADER_BYTES;
-  lastKey = undefined;
+  return size;
+}
+
+/**
+ * Writes records `indices` of `block` (in that order) as one batch at `target[pos]`, which must
+ * have `recordBatchBytes` free: base offset 0, no producer id (not idempotent), no compression,
+ * CreateTime `timestampMs` for every record, no headers. Values are copied as bytes; keys (one
+ * per file, mostly) are measured once per run. Returns the position after the batch.
+ */
+export function writeRecordBatch(
+  block: RecordBlock,
+  indices: readonly number[],
+  timestampMs: number,
+  target: Buffer,
+  pos: number,
+): number {
+  const count = indices.length;
+  if (count === 0) throw new RangeError('a record batch needs at least one record');
+  const { keys, starts, lengths, data } = block;
+  const buf = target;
+  const at = pos;
+  pos += BATCH_HEADER_BYTES;
+  let lastKey: string | undefined;
+  let lastKeyBytes = 0;
   for (let d = 0; d < count; d++) {
     const i = indices[d]!;
     const key = keys[i]!;
@@ -102,7 +104,30 @@ export function encodeRecordBatch(block: RecordBlock, indices: readonly number[]
     pos += data.copy(buf, pos, start, start + valueBytes);
     buf[pos++] = 0; // headers: none
   }
-  buf.writeUInt32BE(crc32c(buf.subarray(CRC_START)), 17);
+  buf.writeBigInt64BE(0n, at); // baseOffset: the broker assigns offsets
+  buf.writeInt32BE(pos - at - 12, at + 8); // batchLength: everything after this field
+  buf.writeInt32BE(-1, at + 12); // partitionLeaderEpoch: set by the broker
+  buf.writeInt8(2, at + 16); // magic
+  buf.writeInt16BE(0, at + 21); // attributes: no compression, CreateTime, not transactional
+  buf.writeInt32BE(count - 1, at + 23); // lastOffsetDelta
+  buf.writeBigInt64BE(BigInt(timestampMs), at + 27); // baseTimestamp
+  buf.writeBigInt64BE(BigInt(timestampMs), at + 35); // maxTimestamp
+  buf.writeBigInt64BE(-1n, at + 43); // producerId
+  buf.writeInt16BE(-1, at + 51); // producerEpoch
+  buf.writeInt32BE(-1, at + 53); // baseSequence
+  buf.writeInt32BE(count, at + 57); // records
+  buf.writeUInt32BE(crc32c(buf.subarray(at + CRC_START, pos)), at + 17);
+  return pos;
+}
+
+/** One batch in a Buffer of its own (tests; the producer writes into its request). */
+export function encodeRecordBatch(
+  block: RecordBlock,
+  indices: readonly number[],
+  timestampMs: number,
+): Buffer {
+  const buf = Buffer.allocUnsafe(recordBatchBytes(block, indices));
+  writeRecordBatch(block, indices, timestampMs, buf, 0);
   return buf;
 }
 

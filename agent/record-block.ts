@@ -43,12 +43,20 @@ export class RecordBlock {
    * Appends a record whose value is `valueBytes` of UTF-8; false (and nothing written) when the
    * value does not fit in what is left of `data`.
    */
-  append(topic: string, key: string, value: string, valueBytes: number, owner: AckOwner | undefined, end: number): boolean {
+  append(
+    topic: string,
+    key: string,
+    value: string,
+    valueBytes: number,
+    owner: AckOwner | undefined,
+    end: number,
+  ): boolean {
     if (this.used + valueBytes > this.data.length) return false;
     const i = this.count;
     if (i === this.starts.length) this.grow();
     const wrote = this.data.write(value, this.used, valueBytes, 'utf8');
-    if (wrote !== valueBytes) throw new Error(`record value is ${wrote} bytes of UTF-8, not the ${valueBytes} declared`);
+    if (wrote !== valueBytes)
+      throw new Error(`record value is ${wrote} bytes of UTF-8, not the ${valueBytes} declared`);
     this.starts[i] = this.used;
     this.lengths[i] = valueBytes;
     this.ends[i] = end;
@@ -96,7 +104,10 @@ export class RecordBlock {
 export function blockOf(records: readonly { topic: string; key: string; value: string }[]): RecordBlock {
   const sizes = records.map((r) => Buffer.byteLength(r.value));
   const block = new RecordBlock(
-    Math.max(1, sizes.reduce((a, b) => a + b, 0)),
+    Math.max(
+      1,
+      sizes.reduce((a, b) => a + b, 0),
+    ),
     Math.max(1, records.length),
   );
   records.forEach((r, i) => block.append(r.topic, r.key, r.value, sizes[i]!, undefined, 0));

@@ -126,7 +126,9 @@ export const agentSettings: SettingSpec[] = [
     description:
       'how records reach Kafka: direct (LCS encodes record batches, kafkajs connections), kafkajs or platformatic (@platformatic/kafka); see docs/benchmarks-agent.md',
     check: (v) =>
-      v === 'direct' || v === 'kafkajs' || v === 'platformatic' ? undefined : 'must be direct, kafkajs or platformatic',
+      v === 'direct' || v === 'kafkajs' || v === 'platformatic'
+        ? undefined
+        : 'must be direct, kafkajs or platformatic',
   },
   ...podSettings,
 ];

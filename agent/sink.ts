@@ -30,6 +30,8 @@ export interface SinkOptions {
   /** Awaited after a batch's acks are delivered, before the next batch is sent. */
   afterAck?: () => Promise<void>;
   onError?: (err: unknown) => void;
+  /** Readers woken per acknowledgement while others wait (default: all). */
+  wakeAtOnce?: number;
 }
 
 export class KafkaSink {
@@ -152,9 +154,16 @@ export class KafkaSink {
     }
   }
 
+  /**
+   * Wakes the longest-waiting readers, `wakeAtOnce` of them (as many as can read at once), or
+   * all of them once nothing is buffered. Waking every waiting tailer on each acknowledgement
+   * made a node with many busy files allocate a promise chain per file per batch, enough to
+   * grow V8's old generation by tens of MB. Each acknowledgement wakes the next few, and an
+   * empty buffer wakes everyone, so no reader is left waiting while there is room.
+   */
   private wakeRoomWaiters(): void {
-    const w = this.roomWaiters;
-    this.roomWaiters = [];
+    const n = this.bytes === 0 || this.stopped ? this.roomWaiters.length : (this.opts.wakeAtOnce ?? Infinity);
+    const w = this.roomWaiters.splice(0, n);
     for (const resolve of w) resolve();
   }
 

@@ -33,7 +33,11 @@ const { values: flags } = parseArgs({
     'kafka-client': { type: 'string', default: 'direct,platformatic' },
     'agent-args': { type: 'string', default: '' },
     // The flags common/bin/lcs gives the agent, so the bench measures it as users run it.
-    'agent-node-options': { type: 'string', default: '--max-semi-space-size=8' },
+    // What common/bin/lcs runs the agent with (AGENT_NODE_FLAGS there).
+    'agent-node-options': {
+      type: 'string',
+      default: '--max-semi-space-size=8 --no-allocation-site-pretenuring',
+    },
     'agent-code': { type: 'string', default: 'compiled' },
     profile: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },

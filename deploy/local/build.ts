@@ -52,10 +52,14 @@ export function ensureBuild(log: (line: string) => void = () => {}): string {
   const started = Date.now();
   fs.rmSync(BUILD_DIR, { recursive: true, force: true });
   try {
-    execFileSync(process.execPath, [path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    execFileSync(
+      process.execPath,
+      [path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+      {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
   } catch (err) {
     const out = (err as { stdout?: Buffer }).stdout?.toString() ?? String(err);
     throw new Error(`compiling failed; fix these errors (npm run typecheck shows the same):\n${out}`);
