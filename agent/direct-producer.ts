@@ -50,7 +50,7 @@ interface Cluster {
 }
 
 /** Whether this process frames produce requests in place (false if kafkajs was loaded first). */
-const framingInstalled = installFraming();
+export const framingInstalled = installFraming();
 const ClusterClass = require('kafkajs/src/cluster/index.js') as new (o: Record<string, unknown>) => Cluster;
 const EncoderClass = require('kafkajs/src/protocol/encoder.js') as new (size?: number) => Encoder;
 const produceV3Response = require('kafkajs/src/protocol/requests/produce/v3/response.js') as unknown;

@@ -17,7 +17,7 @@ export const BUILT_MAIN = path.join(BUILD_DIR, 'common', 'cli', 'main.js');
 const SOURCE_DIRS = ['common', 'agent', 'transfer', 'metrics', 'operator', 'console'];
 const INPUTS = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
 
-function newestSource(): number {
+function newestSource(root: string): number {
   let newest = 0;
   const walk = (dir: string): void => {
     let entries: fs.Dirent[];
@@ -32,14 +32,15 @@ function newestSource(): number {
       else if (e.name.endsWith('.ts')) newest = Math.max(newest, fs.statSync(p).mtimeMs);
     }
   };
-  for (const d of SOURCE_DIRS) walk(path.join(REPO_ROOT, d));
-  for (const f of INPUTS) newest = Math.max(newest, fs.statSync(path.join(REPO_ROOT, f)).mtimeMs);
+  for (const d of SOURCE_DIRS) walk(path.join(root, d));
+  for (const f of INPUTS) newest = Math.max(newest, fs.statSync(path.join(root, f)).mtimeMs);
   return newest;
 }
 
-export function buildIsFresh(): boolean {
+/** True when the build's stamp is at least as new as every runtime .ts file and build input. */
+export function buildIsFresh(root: string = REPO_ROOT): boolean {
   try {
-    return fs.statSync(BUILD_STAMP).mtimeMs >= newestSource();
+    return fs.statSync(path.join(root, '.lcs', 'build', '.stamp')).mtimeMs >= newestSource(root);
   } catch {
     return false;
   }

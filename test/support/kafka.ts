@@ -28,18 +28,18 @@ export async function readTopic(
   topic: string,
   expected: number,
   timeoutMs = 30000,
-): Promise<{ key: string; value: string }[]> {
+): Promise<{ key: string; value: string; partition: number }[]> {
   await waitForTopic(kafka, topic, timeoutMs);
   const consumer = kafka.consumer({ groupId: `lcs-test-${topic}-${Date.now()}-${Math.random()}` });
-  const out: { key: string; value: string }[] = [];
+  const out: { key: string; value: string; partition: number }[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let done!: () => void;
   const finished = new Promise<void>((r) => (done = r));
   const timer = setTimeout(() => done(), timeoutMs);
   await consumer.run({
-    eachMessage: async ({ message }) => {
-      out.push({ key: message.key?.toString() ?? '', value: message.value?.toString() ?? '' });
+    eachMessage: async ({ message, partition }) => {
+      out.push({ key: message.key?.toString() ?? '', value: message.value?.toString() ?? '', partition });
       if (out.length >= expected) done();
     },
   });
