@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { loadSettings } from '../../common/config/settings.ts';
 import { ConfigError } from '../../common/errors.ts';
 import { silentLogger } from '../../common/observe/logger.ts';
-import { kubeConfigFrom, podResolverFrom } from './from-settings.ts';
+import { kubeAccessFrom, podResolverFrom } from './from-settings.ts';
 import { podSettings } from './settings.ts';
 
 const settings = (env: Record<string, string>, argv: string[] = []) =>
@@ -35,7 +35,7 @@ test('the pod log root must be absolute and free of glob characters', () => {
 });
 
 test('standalone without a kubeconfig or KUBERNETES_SERVICE_HOST: no resolver', () => {
-  assert.equal(kubeConfigFrom(settings({}), {}), undefined);
+  assert.equal(kubeAccessFrom(settings({}), {}), undefined);
   assert.equal(podResolverFrom(settings({}), { logger: silentLogger, env: {} }), undefined);
 });
 
@@ -54,14 +54,24 @@ test('a kubeconfig file from LCS_KUBECONFIG wins over the in-cluster account', a
         'current-context': 'x',
       }),
     );
-    const kc = kubeConfigFrom(settings({ LCS_KUBECONFIG: file }), { KUBERNETES_SERVICE_HOST: '10.0.0.1' });
-    assert.equal(kc?.getCurrentCluster()?.server, 'https://k8s.example:6443');
+    const kube = kubeAccessFrom(settings({ LCS_KUBECONFIG: file }), { KUBERNETES_SERVICE_HOST: '10.0.0.1' });
+    assert.equal(kube?.server.href, 'https://k8s.example:6443/');
+    assert.equal(kube?.authorization(), 'Bearer t');
     const missing = join(dir, 'nope');
     assert.throws(
-      () => kubeConfigFrom(settings({ LCS_KUBECONFIG: missing }), {}),
+      () => kubeAccessFrom(settings({ LCS_KUBECONFIG: missing }), {}),
       (err: unknown) => err instanceof ConfigError && err.key === 'agent.kubeconfig',
     );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('in a pod without a mounted service account: a ConfigError that says what to do', () => {
+  assert.throws(
+    () => kubeAccessFrom(settings({}), { KUBERNETES_SERVICE_HOST: '10.0.0.1' }),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      /service account is not readable.*automountServiceAccountToken/.test(err.message),
+  );
 });

@@ -1,10 +1,11 @@
 // The edge between settings and the pods source: which Kubernetes API (if any) the agent
 // talks to, and a PodResolver built from the agent's settings.
 
-import { KubeConfig } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
 import type { SettingValues } from '../../common/config/settings.ts';
 import { ConfigError } from '../../common/errors.ts';
 import type { Logger } from '../../common/observe/logger.ts';
+import { inClusterAccess, kubeconfigAccess, type KubeAccess } from './kube-api.ts';
 import { PodResolver } from './resolver.ts';
 
 /**
@@ -12,27 +13,36 @@ import { PodResolver } from './resolver.ts';
  * else the in-cluster service account when KUBERNETES_SERVICE_HOST is set, else undefined:
  * standalone, no Kubernetes API.
  */
-export function kubeConfigFrom(
+export function kubeAccessFrom(
   settings: SettingValues,
   env: Record<string, string | undefined> = process.env,
-): KubeConfig | undefined {
+): KubeAccess | undefined {
   const file = settings['agent.kubeconfig'];
-  const kc = new KubeConfig();
   if (typeof file === 'string' && file !== '') {
+    let text: string;
     try {
-      kc.loadFromFile(file);
+      text = readFileSync(file, 'utf8');
     } catch (err) {
       throw new ConfigError('agent.kubeconfig', `cannot load ${file}: ${(err as Error).message}`, {
         cause: err,
       });
     }
-    if (!kc.getCurrentCluster())
-      throw new ConfigError('agent.kubeconfig', `${file} has no current context with a cluster`);
-    return kc;
+    try {
+      return kubeconfigAccess(text, file);
+    } catch (err) {
+      throw new ConfigError('agent.kubeconfig', `${file} ${(err as Error).message}`, { cause: err });
+    }
   }
   if (!env['KUBERNETES_SERVICE_HOST']) return undefined;
-  kc.loadFromCluster();
-  return kc;
+  try {
+    return inClusterAccess(env);
+  } catch (err) {
+    throw new ConfigError(
+      'agent.kubeconfig',
+      `KUBERNETES_SERVICE_HOST is set but the service account is not readable (${(err as Error).message}); mount it (automountServiceAccountToken) or set agent.kubeconfig`,
+      { cause: err },
+    );
+  }
 }
 
 /** A PodResolver for this agent, or undefined in standalone mode. Not started. */
@@ -40,7 +50,7 @@ export function podResolverFrom(
   settings: SettingValues,
   deps: { logger: Logger; env?: Record<string, string | undefined> },
 ): PodResolver | undefined {
-  const kube = kubeConfigFrom(settings, deps.env);
+  const kube = kubeAccessFrom(settings, deps.env);
   if (!kube) return undefined;
   return new PodResolver({
     kube,

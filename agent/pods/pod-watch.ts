@@ -1,17 +1,19 @@
 // One list+watch of the pods bound to this node (`fieldSelector=spec.nodeName=<node>`, all
-// namespaces), through client-node's ListWatch: it relists after a 410 Gone and re-watches
-// from the last resourceVersion when a stream ends or times out. It gives up after any other
-// error (a failed list, a 5xx, a refused connection); this wrapper restarts it with backoff,
-// keeping its cache, so the pods it knew are not reported gone while the API is away.
-// (operator/informer.ts does the same for LogCollections; its client is LogCollection-shaped.)
+// namespaces) over agent/pods/kube-api.ts. A list gives the pods and a resourceVersion; the
+// watch then streams changes from it (with bookmarks, so the version keeps up on a quiet
+// node). A stream the server ends or drops is re-watched from the last version at once (after
+// a short, capped backoff if it keeps ending without events); a 410 Gone (the history was
+// compacted) relists; any other failure keeps the pods known so far in effect, reports the
+// error and retries with backoff, re-watching if it can and relisting if it must.
 
-import { CoreV1Api, ListWatch, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import type { Clock } from '../../common/clock.ts';
 import type { Logger } from '../../common/observe/logger.ts';
 import { kubeError, PodSourceError } from './errors.ts';
+import { getJson, watch, KubeHttpError, type KubeAccess, type WatchEvent } from './kube-api.ts';
 
 export interface PodWatchOptions {
-  kc: KubeConfig;
+  kube: KubeAccess;
   node: string;
   logger: Logger;
   clock: Clock;
@@ -21,13 +23,20 @@ export interface PodWatchOptions {
   retryMaxMs?: number;
 }
 
+/** The server closes a watch after this long; the client gives up on it a little later. */
+const WATCH_SECONDS = 300;
+
+class Gone extends Error {}
+
 export class NodePodWatch {
   private readonly opts: PodWatchOptions;
-  private lw: ListWatch<V1Pod> | undefined;
+  private readonly cache = new Map<string, V1Pod>();
+  private resourceVersion: string | undefined;
   private stopped = false;
   private delay: number;
-  private timer: unknown;
-  private rewatchTimer: unknown;
+  private sleeping: { timer: unknown; wake: () => void } | undefined;
+  private abort: AbortController | undefined;
+  private loop: Promise<void> | undefined;
   private firstList: { promise: Promise<void>; resolve: () => void };
   synced = false;
   lists = 0;
@@ -35,118 +44,161 @@ export class NodePodWatch {
 
   constructor(opts: PodWatchOptions) {
     this.opts = opts;
-    this.delay = opts.retryMinMs ?? 200;
+    this.delay = this.minDelay;
     this.firstList = Promise.withResolvers<void>();
+  }
+
+  private get minDelay(): number {
+    return this.opts.retryMinMs ?? 200;
   }
 
   /** Resolves after the first successful list (or when stopped before one). */
   async start(): Promise<void> {
-    const { kc, node, onChange } = this.opts;
-    const core = kc.makeApiClient(CoreV1Api);
-    const fieldSelector = `spec.nodeName=${node}`;
-    const listFn = async () => {
-      let list;
-      try {
-        list = await core.listPodForAllNamespaces({ fieldSelector });
-      } catch (err) {
-        throw kubeError(`listing the pods of node ${node}`, err);
-      }
-      // ListWatch replaces its cache synchronously after this promise settles; a macrotask
-      // runs after that, so the cache holds this list when `listed` reads it.
-      setImmediate(() => this.listed());
-      return list;
-    };
-    const watch = new EstablishedWatch(kc, () => this.established());
-    const lw = new ListWatch<V1Pod>('/api/v1/pods', watch, listFn, false, undefined, fieldSelector, {
-      delayFn: (ms) => this.rewatchDelay(ms),
-    });
-    lw.on('change', () => onChange());
-    lw.on('error', (err: unknown) => this.failed(err));
-    this.lw = lw;
-    void lw.start();
+    this.loop ??= this.run();
     await this.firstList.promise;
   }
 
   pods(): readonly V1Pod[] {
-    return this.lw?.list() ?? [];
+    return [...this.cache.values()];
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const t of [this.timer, this.rewatchTimer]) if (t !== undefined) this.opts.clock.clearTimeout(t);
-    this.timer = this.rewatchTimer = undefined;
+    this.abort?.abort();
+    if (this.sleeping) {
+      this.opts.clock.clearTimeout(this.sleeping.timer);
+      this.sleeping.wake();
+    }
     this.firstList.resolve();
-    await this.lw?.stop();
+    await this.loop;
   }
 
-  /**
-   * ListWatch waits before re-watching after quiet stream ends, doubling up to 30 s; events are
-   * replayed from the resourceVersion, so that is a delay, not a loss — capped here at
-   * `retryMaxMs`. It also starts the watch after the wait even if it was stopped meanwhile,
-   * leaking a stream: after a stop the wait never ends.
-   */
-  private rewatchDelay(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.rewatchTimer = this.opts.clock.setTimeout(
-        () => {
-          this.rewatchTimer = undefined;
-          if (!this.stopped) resolve();
-        },
-        Math.min(ms, this.opts.retryMaxMs ?? 10_000),
-      );
-    });
+  private get query(): Record<string, string> {
+    return { fieldSelector: `spec.nodeName=${this.opts.node}` };
   }
 
-  /** A watch stream is open again: whatever failed before has recovered. */
-  private established(): void {
-    this.lastError = undefined;
-    this.delay = this.opts.retryMinMs ?? 200;
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        if (this.resourceVersion === undefined) await this.list();
+        const started = this.opts.clock.now();
+        const changed = await this.watchOnce();
+        // Ended by the server: re-watch at once, unless streams keep ending empty right away.
+        if (changed || this.opts.clock.now() - started > 1000) this.delay = this.minDelay;
+        else await this.backoff();
+      } catch (err) {
+        if (this.stopped) break;
+        if (err instanceof Gone) {
+          this.resourceVersion = undefined; // relist now
+          continue;
+        }
+        this.failed(err);
+        await this.backoff();
+      }
+    }
   }
 
-  private listed(): void {
+  private async list(): Promise<void> {
+    this.abort = new AbortController();
+    let list: { metadata?: { resourceVersion?: string }; items?: V1Pod[] };
+    try {
+      list = await getJson(this.opts.kube, '/api/v1/pods', this.query, this.abort.signal);
+    } catch (err) {
+      throw kubeError(`listing the pods of node ${this.opts.node}`, err);
+    }
     if (this.stopped) return;
+    this.cache.clear();
+    for (const pod of list.items ?? []) if (pod.metadata?.uid) this.cache.set(pod.metadata.uid, pod);
+    this.resourceVersion = list.metadata?.resourceVersion ?? '0';
     this.synced = true;
     this.lists++;
-    this.lastError = undefined;
-    this.delay = this.opts.retryMinMs ?? 200;
+    this.recovered();
     this.opts.onChange();
     this.firstList.resolve();
   }
 
+  /** One watch stream from the last resourceVersion; true if it carried any change. */
+  private async watchOnce(): Promise<boolean> {
+    const abort = (this.abort = new AbortController());
+    const guard = this.opts.clock.setTimeout(() => abort.abort(), (WATCH_SECONDS + 30) * 1000);
+    let open = false;
+    let changed = false;
+    try {
+      await watch<V1Pod>(
+        this.opts.kube,
+        '/api/v1/pods',
+        {
+          ...this.query,
+          resourceVersion: this.resourceVersion!,
+          allowWatchBookmarks: 'true',
+          timeoutSeconds: String(WATCH_SECONDS),
+        },
+        {
+          onOpen: () => {
+            open = true;
+            this.recovered();
+          },
+          onEvent: (e) => {
+            if (this.event(e)) changed = true;
+          },
+        },
+        abort.signal,
+      );
+    } catch (err) {
+      if (err instanceof Gone || this.stopped) throw err;
+      if (err instanceof KubeHttpError && err.code === 410) throw new Gone();
+      // A stream dropped after it opened (an API server restart, a load balancer) is an end,
+      // not a failure: the next watch resumes from the last version.
+      if (open && !(err instanceof PodSourceError)) return changed;
+      throw kubeError(`watching the pods of node ${this.opts.node}`, err);
+    } finally {
+      this.opts.clock.clearTimeout(guard);
+    }
+    return changed;
+  }
+
+  private event(e: WatchEvent<V1Pod>): boolean {
+    if (e.type === 'ERROR') {
+      const status = e.object as { code?: number; message?: string };
+      if (status.code === 410) throw new Gone();
+      throw kubeError(
+        `watching the pods of node ${this.opts.node}`,
+        new KubeHttpError(status.code ?? 500, status.message ?? 'watch error'),
+      );
+    }
+    const rv = e.object.metadata?.resourceVersion;
+    if (rv) this.resourceVersion = rv;
+    if (e.type === 'BOOKMARK') return false;
+    const uid = e.object.metadata?.uid;
+    if (!uid) return false;
+    if (e.type === 'DELETED') this.cache.delete(uid);
+    else this.cache.set(uid, e.object);
+    this.opts.onChange();
+    return true;
+  }
+
+  private recovered(): void {
+    this.lastError = undefined;
+    this.delay = this.minDelay;
+  }
+
   private failed(err: unknown): void {
-    if (this.stopped) return;
     const error = err instanceof PodSourceError ? err : kubeError('watching pods', err);
     this.lastError = error;
     const log = error.code === 'LCS_AGENT_KUBE_FORBIDDEN' ? 'error' : 'warn';
-    this.opts.logger[log]('pod watch failed; restarting', { error, retryInMs: this.delay });
-    const lw = this.lw;
-    this.timer = this.opts.clock.setTimeout(() => {
-      this.timer = undefined;
-      if (!this.stopped) void lw?.start();
-    }, this.delay);
+    this.opts.logger[log]('pod watch failed; retrying', { error, retryInMs: this.delay });
+  }
+
+  private backoff(): Promise<void> {
+    const ms = this.delay;
     this.delay = Math.min(this.opts.retryMaxMs ?? 10_000, this.delay * 2);
-  }
-}
-
-/** Watch that says when a stream was established (ListWatch only reports failures). */
-class EstablishedWatch extends Watch {
-  private readonly onEstablished: () => void;
-  constructor(kc: KubeConfig, onEstablished: () => void) {
-    super(kc);
-    this.onEstablished = onEstablished;
-  }
-
-  override async watch(
-    ...[path, query, callback, done]: Parameters<Watch['watch']>
-  ): Promise<AbortController> {
-    let failed = false;
-    const controller = await super.watch(path, query, callback, (err: unknown) => {
-      if (err) failed = true;
-      done(err);
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.sleeping = undefined;
+        resolve();
+      };
+      this.sleeping = { timer: this.opts.clock.setTimeout(wake, ms), wake };
     });
-    // Watch.watch settles after the 200 response, or after reporting the error through `done`.
-    if (!failed) this.onEstablished();
-    return controller;
   }
 }

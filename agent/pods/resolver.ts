@@ -1,7 +1,7 @@
 // PodResolver: the agent's one view of the pods on its node, serving every `pods` source.
 //
-//   const kc = kubeConfigFrom(settings);               // undefined → standalone, no pods sources
-//   const resolver = new PodResolver({ kube: kc, node, logRoot, logger });
+//   const kube = kubeAccessFrom(settings);             // undefined → standalone, no pods sources
+//   const resolver = new PodResolver({ kube, node, logRoot, logger });
 //   await resolver.start();                            // after the first successful list
 //   const off = resolver.subscribe(entry.source.pods, (targets) => { … });
 //   …  off();  await resolver.stop();
@@ -18,10 +18,10 @@
 // and for how long after they end is decided in targets.ts. While the API server is
 // unreachable the last known pods stay in effect and the watch retries with backoff.
 
-import type { KubeConfig } from '@kubernetes/client-node';
 import { systemClock, type Clock } from '../../common/clock.ts';
 import { describeError } from '../../common/errors.ts';
 import type { Logger } from '../../common/observe/logger.ts';
+import type { KubeAccess } from './kube-api.ts';
 import { NodePodWatch } from './pod-watch.ts';
 import {
   collectable,
@@ -37,7 +37,7 @@ import {
 export const DEFAULT_POD_GRACE_MS = 60_000;
 
 export interface PodResolverOptions {
-  kube: KubeConfig;
+  kube: KubeAccess;
   node: string;
   /** The kubelet's pod log directory, usually /var/log/pods. */
   logRoot: string;
@@ -81,7 +81,7 @@ export class PodResolver {
     this.clock = opts.clock ?? systemClock;
     this.graceMs = opts.graceMs ?? DEFAULT_POD_GRACE_MS;
     this.watch = new NodePodWatch({
-      kc: opts.kube,
+      kube: opts.kube,
       node: opts.node,
       logger: opts.logger.child({ component: 'pod-resolver' }),
       clock: this.clock,

@@ -35,7 +35,7 @@ export interface PodLogTarget {
   kubernetes: { namespace: string; pod: string; container: string; labels: Record<string, string> };
 }
 
-/** What the resolver needs of a Pod; client-node's V1Pod fits (timestamps unused). */
+/** What the resolver needs of a Pod; client-node's V1Pod type (used as a type only) fits. */
 export interface PodObject {
   metadata?: {
     name?: string;

@@ -1,11 +1,11 @@
 // A node's worth of pods for the pods-source tests: the API-server double with pods on two
 // nodes in two namespaces, a fake kubelet log directory (a fresh folder under logs/) holding
-// their log files, and a PodResolver for node-a running the real client-node against it.
+// their log files, and a PodResolver for node-a running the agent's Kubernetes client against it.
 
 import { glob, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { KubeConfig } from '@kubernetes/client-node';
+import { kubeconfigAccess, type KubeAccess } from '../../agent/pods/kube-api.ts';
 import { silentLogger } from '../../common/observe/logger.ts';
 import { PodResolver, type PodResolverOptions } from '../../agent/pods/resolver.ts';
 import type { PodLogTarget, PodsSource } from '../../agent/pods/targets.ts';
@@ -41,7 +41,7 @@ export const INITIAL: TestPod[] = [
 
 export interface Harness {
   api: KubeApiDouble;
-  kc: KubeConfig;
+  kube: KubeAccess;
   root: string;
   resolver: PodResolver;
   /** Creates the pod in the API and its kubelet log files (0.log, 1.log, a rotated one). */
@@ -55,8 +55,7 @@ const repo = resolve(import.meta.dirname, '../..');
 
 export async function startHarness(opts: Partial<PodResolverOptions> = {}, start = true): Promise<Harness> {
   const api = await new KubeApiDouble().start();
-  const kc = new KubeConfig();
-  kc.loadFromString(api.kubeconfig());
+  const kube = kubeconfigAccess(api.kubeconfig(), 'the API-server double');
   const root = join(repo, 'logs', `agent-pods-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
   await mkdir(root, { recursive: true });
   const addPod = async (p: TestPod) => {
@@ -72,7 +71,7 @@ export async function startHarness(opts: Partial<PodResolverOptions> = {}, start
   };
   for (const p of INITIAL) await addPod(p);
   const resolver = new PodResolver({
-    kube: kc,
+    kube,
     node: NODE,
     logRoot: root,
     logger: silentLogger,
@@ -83,7 +82,7 @@ export async function startHarness(opts: Partial<PodResolverOptions> = {}, start
   if (start) await resolver.start();
   return {
     api,
-    kc,
+    kube,
     root,
     resolver,
     addPod,

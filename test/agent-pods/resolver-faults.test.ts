@@ -85,7 +85,7 @@ test('a failing API keeps the last known pods in effect and reports the error', 
     h.api.fail({ method: 'GET', pathIncludes: 'watch=true', status: 500, count: 1_000_000 });
     assert.equal(h.api.dropWatches(), 1);
     await waitFor('the error to be reported', () => h.resolver.status().lastError);
-    assert.match(h.resolver.status().lastError!, /watching pods failed \(HTTP 500\)/);
+    assert.match(h.resolver.status().lastError!, /watching the pods of node node-a failed \(HTTP 500\)/);
     assert.equal(seen.length, 1, 'targets unchanged while the API is away');
     assert.equal(ids(seen[0]).length, 3);
     h.api.clearFaults();
