@@ -73,10 +73,12 @@ export class EtcdMirror {
     while (!this.stopped) {
       try {
         const ended = await this.cycle(firstListed);
+        if (this.stopped) break; // our own stop(), not something to warn about
         delay = min;
         this.opts.onConnection?.(false, ended);
         this.opts.logger.warn('etcd watch ended; re-listing', { reason: ended });
       } catch (err) {
+        if (this.stopped) break;
         this.opts.onConnection?.(false, describeError(err));
         this.opts.logger.warn('etcd list failed; retrying', { error: describeError(err), retryInMs: delay });
       }
