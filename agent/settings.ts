@@ -96,8 +96,9 @@ export const agentSettings: SettingSpec[] = [
   {
     key: 'agent.pollMax',
     type: 'duration',
-    default: 2000,
-    description: 'idle polling backs off up to this; file events wake a tailer at once',
+    default: 10000,
+    description:
+      'idle polling backs off up to this (a safety net: file events wake a tailer at once, as with Filebeat\'s backoff)',
   },
   {
     key: 'agent.drainIdle',
