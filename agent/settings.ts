@@ -98,7 +98,7 @@ export const agentSettings: SettingSpec[] = [
     type: 'duration',
     default: 10000,
     description:
-      'idle polling backs off up to this (a safety net: file events wake a tailer at once, as with Filebeat\'s backoff)',
+      "idle polling backs off up to this (a safety net: file events wake a tailer at once, as with Filebeat's backoff)",
   },
   {
     key: 'agent.drainIdle',
