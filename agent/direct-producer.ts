@@ -12,8 +12,8 @@
 
 import { Module, createRequire } from 'node:module';
 import type { KafkaConfig } from 'kafkajs';
-import { recordBatchBytes, writeRecordBatch } from './record-batch.ts';
-import type { RecordBlock } from './record-block.ts';
+import { BATCH_HEADER_BYTES, recordBatchBytes, recordBytes, writeRecordBatch } from './record-batch.ts';
+import { blockOf, type RecordBlock } from './record-block.ts';
 import type { RecordProducer } from './sink.ts';
 
 const require = createRequire(import.meta.url);
@@ -53,7 +53,15 @@ interface Cluster {
 export const framingInstalled = installFraming();
 const ClusterClass = require('kafkajs/src/cluster/index.js') as new (o: Record<string, unknown>) => Cluster;
 const EncoderClass = require('kafkajs/src/protocol/encoder.js') as new (size?: number) => Encoder;
-const produceV3Response = require('kafkajs/src/protocol/requests/produce/v3/response.js') as unknown;
+const produceV3 = require('kafkajs/src/protocol/requests/produce/v3/response.js') as {
+  decode(raw: Buffer): Promise<ProduceResponse>;
+};
+// Decoded but not parsed: kafkajs's parse throws on the first partition error, and a batch the
+// topic refuses as too large is handled here, partition by partition.
+const produceV3Response = { decode: produceV3.decode, parse: async (data: ProduceResponse) => data };
+const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as {
+  createErrorFromCode(code: number): Error;
+};
 const murmur2 = require('kafkajs/src/producer/partitioners/default/murmur2.js') as (key: string) => number;
 const { createLogger } = require('kafkajs/src/loggers/index.js') as {
   createLogger(o: { level: number; logCreator: () => () => void }): unknown;
@@ -131,6 +139,11 @@ function headerBytes(clientId: string): number {
 
 const PRODUCE = 0;
 const ACKS_ALL = -1;
+/** Kafka's answers for a record batch over the topic's max.message.bytes. */
+const MESSAGE_TOO_LARGE = 10;
+const RECORD_LIST_TOO_LARGE = 18;
+/** What is kept of the message of a record Kafka refuses even alone. */
+const STUB_MESSAGE_CHARS = 1024;
 // A file's records share a key, so its partition is hashed once. Bounded: cleared when full.
 const MAX_CACHED_KEYS = 10_000;
 
@@ -148,8 +161,13 @@ export class DirectProducer implements RecordProducer {
   private readonly hashes = new Map<string, number>();
   private stale = false;
 
+  /** Largest batch (bytes) each topic is known to take, learned from MESSAGE_TOO_LARGE. */
+  private readonly limits = new Map<string, number>();
+  private readonly onRefused: ((info: RefusedRecord) => void) | undefined;
+
   /** Takes the same kafkajs-shaped config as the other producers (common/kafka/config.ts). */
-  constructor(config: KafkaConfig) {
+  constructor(config: KafkaConfig, hooks: { onRefused?: (info: RefusedRecord) => void } = {}) {
+    this.onRefused = hooks.onRefused;
     this.timeoutMs = config.requestTimeout ?? 30000;
     this.clientId = config.clientId ?? 'lcs';
     this.cluster = new ClusterClass({
@@ -188,22 +206,103 @@ export class DirectProducer implements RecordProducer {
 
     const byLeader = this.group(block);
     const now = Date.now();
+    // Partition batches over what their topic is known to take go out in pieces afterwards.
+    const oversize: [number, PartitionBatch][] = [];
+    for (const [leader, list] of byLeader)
+      byLeader.set(
+        leader,
+        list.filter((b) => {
+          const limit = this.limits.get(b.topic);
+          if (limit === undefined || recordBatchBytes(block, b.records) <= limit) return true;
+          oversize.push([leader, b]);
+          return false;
+        }),
+      );
     try {
       await Promise.all(
         [...byLeader].map(async ([leader, batches]) => {
-          const broker = await this.cluster.findBroker({ nodeId: leader });
-          const response = await broker.connectionPool.send({
-            request: this.request(leader, block, batches, now),
-            response: produceV3Response,
-            requestTimeout: this.timeoutMs,
-          });
-          checkAcknowledged(batches, response);
+          if (!batches.length) return;
+          for (const b of await this.produce(leader, block, batches, now)) oversize.push([leader, b]);
         }),
       );
+      for (const [leader, b] of oversize) await this.produceInPieces(leader, block, b, now);
     } catch (err) {
       // Leaders may have moved (or a broker restarted): look again before the sink's retry.
       this.stale = true;
       throw err;
+    }
+  }
+
+  /**
+   * One Produce request to one leader. Resolves with the partition batches the topic refused as
+   * too large (the others are acknowledged); rejects on any other error.
+   */
+  private async produce(
+    leader: number,
+    block: RecordBlock,
+    batches: PartitionBatch[],
+    now: number,
+  ): Promise<PartitionBatch[]> {
+    const broker = await this.cluster.findBroker({ nodeId: leader });
+    const response = await broker.connectionPool.send({
+      request: this.request(leader, block, batches, now),
+      response: produceV3Response,
+      requestTimeout: this.timeoutMs,
+    });
+    const codes = new Map<string, number>();
+    for (const t of response.topics)
+      for (const p of t.partitions) codes.set(`${p.partition}\u0000${t.topicName}`, p.errorCode);
+    const refused: PartitionBatch[] = [];
+    for (const b of batches) {
+      const code = codes.get(`${b.partition}\u0000${b.topic}`);
+      if (code === undefined)
+        throw new Error(`Kafka did not acknowledge topic ${b.topic} partition ${b.partition}`);
+      if (code === MESSAGE_TOO_LARGE || code === RECORD_LIST_TOO_LARGE) {
+        const size = recordBatchBytes(block, b.records);
+        this.limits.set(b.topic, Math.min(this.limits.get(b.topic) ?? Infinity, Math.floor(size / 2)));
+        refused.push(b);
+      } else if (code !== 0) throw createErrorFromCode(code);
+    }
+    return refused;
+  }
+
+  /**
+   * A partition batch the topic refused as too large: sent again in consecutive pieces under
+   * the learned limit (halved whenever a piece is refused too), in order. A record refused
+   * even alone is replaced by a stub with its id, its place in the file and the first 1 KiB of
+   * its message, marked `event.truncated` with an `error.message` (docs/agent.md).
+   */
+  private async produceInPieces(
+    leader: number,
+    block: RecordBlock,
+    batch: PartitionBatch,
+    now: number,
+  ): Promise<void> {
+    const { records, topic, partition } = batch;
+    let i = 0;
+    while (i < records.length) {
+      const limit = this.limits.get(topic) ?? Infinity;
+      let j = i + 1;
+      let size = BATCH_HEADER_BYTES + recordBytes(block, records[i]!, 0);
+      while (j < records.length) {
+        size += recordBytes(block, records[j]!, j - i);
+        if (size > limit) break;
+        j++;
+      }
+      const piece: PartitionBatch = { topic, partition, records: records.slice(i, j) };
+      if (!(await this.produce(leader, block, [piece], now)).length) {
+        i = j;
+        continue;
+      }
+      if (piece.records.length > 1) continue; // the limit was lowered: smaller pieces
+      const r = records[i]!;
+      const stub = blockOf([{ topic, key: block.keys[r]!, value: refusedStub(block.value(r), topic) }]);
+      if ((await this.produce(leader, stub, [{ topic, partition, records: [0] }], now)).length)
+        throw new Error(
+          `Kafka topic ${topic} refuses even a ${stub.used}-byte record: check its max.message.bytes`,
+        );
+      this.onRefused?.({ topic, partition, bytes: block.lengths[r]! });
+      i++;
     }
   }
 
@@ -326,12 +425,29 @@ export class DirectProducer implements RecordProducer {
   }
 }
 
-/** kafkajs's response parser throws on an error code; this checks every partition answered. */
-function checkAcknowledged(batches: PartitionBatch[], response: ProduceResponse): void {
-  const answered = new Set<string>();
-  for (const t of response.topics)
-    for (const p of t.partitions) if (p.errorCode === 0) answered.add(`${p.partition}\u0000${t.topicName}`);
-  for (const b of batches)
-    if (!answered.has(`${b.partition}\u0000${b.topic}`))
-      throw new Error(`Kafka did not acknowledge topic ${b.topic} partition ${b.partition}`);
+/** A record Kafka refused even alone, replaced by a stub (DirectProducer's onRefused hook). */
+export interface RefusedRecord {
+  topic: string;
+  partition: number;
+  bytes: number;
+}
+
+/** The stub sent for a record its topic refuses: what identifies and places it, and why. */
+export function refusedStub(value: Buffer, topic: string): string {
+  let ev: Record<string, unknown> = {};
+  try {
+    ev = JSON.parse(value.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    // not JSON: only the error is left
+  }
+  const message = typeof ev['message'] === 'string' ? ev['message'] : '';
+  const stub: Record<string, unknown> = {};
+  for (const k of ['@timestamp', 'log', 'host', 'collection', 'kubernetes', 'stream'])
+    if (ev[k] !== undefined) stub[k] = ev[k];
+  stub['message'] = message.slice(0, STUB_MESSAGE_CHARS);
+  stub['event'] = { ...((ev['event'] as object | undefined) ?? {}), truncated: true };
+  stub['error'] = {
+    message: `Kafka refused the ${value.length}-byte record: topic ${topic} takes less (max.message.bytes); the message is cut to ${STUB_MESSAGE_CHARS} characters`,
+  };
+  return JSON.stringify(stub);
 }

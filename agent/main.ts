@@ -12,13 +12,19 @@ import { agentSettings } from './settings.ts';
 
 // Loaded on demand: each Kafka client and the Kubernetes client cost tens of MB of memory,
 // and an agent needs one Kafka client and, outside Kubernetes, no Kubernetes client at all.
-async function producerFor(s: SettingValues): Promise<RecordProducer> {
+async function producerFor(s: SettingValues, logger: Logger): Promise<RecordProducer> {
   const config = kafkaConfig(s, 'agent');
   if (s['agent.kafkaClient'] === 'kafkajs')
     return new (await import('./kafkajs-producer.ts')).KafkajsProducer(config);
   if (s['agent.kafkaClient'] === 'platformatic')
     return new (await import('./platformatic-producer.ts')).PlatformaticProducer(config);
-  return new (await import('./direct-producer.ts')).DirectProducer(config);
+  return new (await import('./direct-producer.ts')).DirectProducer(config, {
+    onRefused: (r) =>
+      logger.warn('Kafka refused a record as too large even alone; sent a stub with its id in its place', {
+        ...r,
+        fix: `raise max.message.bytes of topic ${r.topic} or lower agent.maxRecordBytes`,
+      }),
+  });
 }
 
 async function podsFor(
@@ -36,7 +42,7 @@ export const agentCommand: ComponentCommand = {
   specs: agentSettings,
   async build(s, logger) {
     const etcd = createEtcd(s);
-    const producer = await producerFor(s);
+    const producer = await producerFor(s, logger);
     const pods = await podsFor(s, logger, process.env);
     const agent = new Agent(
       {

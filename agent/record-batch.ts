@@ -45,6 +45,12 @@ function writeVarint(buf: Buffer, pos: number, n: number): number {
   return pos;
 }
 
+/** The encoded size of record `i` of `block` at offset delta `delta` within its batch. */
+export function recordBytes(block: RecordBlock, i: number, delta: number): number {
+  const body = recordBodyBytes(delta, Buffer.byteLength(block.keys[i]!), block.lengths[i]!);
+  return varintBytes(body) + body;
+}
+
 /** The encoded size of the batch `writeRecordBatch` writes for these records. */
 export function recordBatchBytes(block: RecordBlock, indices: readonly number[]): number {
   const { keys, lengths } = block;

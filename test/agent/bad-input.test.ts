@@ -42,6 +42,64 @@ test('a 10 MB line is truncated and marked; the lines around it arrive; memory s
   assert.ok((await rssOf(p.agent!.proc.pid!)) < 400 * 1024 * 1024, 'a 10 MB line is not held whole');
 });
 
+test('a topic that takes less than a batch (max.message.bytes 16 KiB): sent in pieces; a line it refuses alone becomes a marked stub; nothing else lost', async () => {
+  const topic = `small-${p.id}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    topics: [
+      {
+        topic,
+        numPartitions: 1,
+        replicationFactor: 1,
+        configEntries: [{ name: 'max.message.bytes', value: '16384' }],
+      },
+    ],
+    waitForLeaders: true,
+  });
+  await admin.disconnect();
+  const file = join(p.dir, 'small.log');
+  const line = (n: number) => `line ${String(n).padStart(5, '0')} ${'x'.repeat(180)}`;
+  const big = 'B'.repeat(40_000);
+  const lines = [
+    ...Array.from({ length: 300 }, (_, n) => line(n)),
+    big,
+    ...Array.from({ length: 300 }, (_, n) => line(300 + n)),
+  ];
+  writeFileSync(file, lines.join('\n') + '\n');
+  await etcd
+    .put(adhocEntryKey('small'))
+    .value(JSON.stringify({ source: { files: { paths: [file] } }, topic, startAt: 'beginning' }));
+  const records = (await readTopic(kafka, topic, lines.length, 60000)).map(
+    (r) => JSON.parse(r.value) as Ev & { log: { offset: number }; event: { id: string } },
+  );
+  assert.equal(records.length, lines.length, 'every line, the refused one as a stub');
+  const offsets = records.map((r) => r.log.offset);
+  assert.deepEqual(
+    offsets,
+    [...offsets].sort((a, b) => a - b),
+    'in file order',
+  );
+  assert.deepEqual(
+    records.filter((r) => r.message.startsWith('line ')).map((r) => r.message),
+    lines.filter((l) => l !== big),
+  );
+  const stub = records[300]!;
+  assert.equal(stub.message, 'B'.repeat(1024));
+  assert.equal(stub.event.truncated, true);
+  assert.match(
+    stub.error!.message,
+    /Kafka refused the \d+-byte record: topic small-\S+ takes less \(max.message.bytes\)/,
+  );
+  assert.match(stub.event.id, /^\S{20,}$/);
+  assert.equal(stub.log.offset, 300 * (line(0).length + 1));
+  await waitFor(
+    'the agent to report no Kafka error',
+    async () => !(await p.agentStatus())?.kafka?.lastError,
+    { timeoutMs: 10000 },
+  );
+});
+
 test('invalid UTF-8 is replaced and marked; a non-JSON line under format json is kept and marked', async () => {
   const bin = join(p.dir, 'bin.log');
   writeFileSync(
