@@ -144,6 +144,7 @@ const MESSAGE_TOO_LARGE = 10;
 const RECORD_LIST_TOO_LARGE = 18;
 /** What is kept of the message of a record Kafka refuses even alone. */
 const STUB_MESSAGE_CHARS = 1024;
+const LIMIT_TTL_MS = 10 * 60_000;
 // A file's records share a key, so its partition is hashed once. Bounded: cleared when full.
 const MAX_CACHED_KEYS = 10_000;
 
@@ -161,8 +162,11 @@ export class DirectProducer implements RecordProducer {
   private readonly hashes = new Map<string, number>();
   private stale = false;
 
-  /** Largest batch (bytes) each topic is known to take, learned from MESSAGE_TOO_LARGE. */
-  private readonly limits = new Map<string, number>();
+  /**
+   * Largest batch (bytes) each topic is known to take, learned from MESSAGE_TOO_LARGE and
+   * forgotten after LIMIT_TTL_MS, so a topic whose limit is raised gets full batches again.
+   */
+  private readonly learned = new Map<string, { bytes: number; at: number }>();
   private readonly onRefused: ((info: RefusedRecord) => void) | undefined;
 
   /** Takes the same kafkajs-shaped config as the other producers (common/kafka/config.ts). */
@@ -212,8 +216,8 @@ export class DirectProducer implements RecordProducer {
       byLeader.set(
         leader,
         list.filter((b) => {
-          const limit = this.limits.get(b.topic);
-          if (limit === undefined || recordBatchBytes(block, b.records) <= limit) return true;
+          const limit = this.limit(b.topic);
+          if (limit === Infinity || recordBatchBytes(block, b.records) <= limit) return true;
           oversize.push([leader, b]);
           return false;
         }),
@@ -259,11 +263,24 @@ export class DirectProducer implements RecordProducer {
         throw new Error(`Kafka did not acknowledge topic ${b.topic} partition ${b.partition}`);
       if (code === MESSAGE_TOO_LARGE || code === RECORD_LIST_TOO_LARGE) {
         const size = recordBatchBytes(block, b.records);
-        this.limits.set(b.topic, Math.min(this.limits.get(b.topic) ?? Infinity, Math.floor(size / 2)));
+        this.learned.set(b.topic, {
+          bytes: Math.min(this.limit(b.topic), Math.floor(size / 2)),
+          at: Date.now(),
+        });
         refused.push(b);
       } else if (code !== 0) throw createErrorFromCode(code);
     }
     return refused;
+  }
+
+  private limit(topic: string): number {
+    const l = this.learned.get(topic);
+    if (!l) return Infinity;
+    if (Date.now() - l.at > LIMIT_TTL_MS) {
+      this.learned.delete(topic);
+      return Infinity;
+    }
+    return l.bytes;
   }
 
   /**
@@ -281,7 +298,7 @@ export class DirectProducer implements RecordProducer {
     const { records, topic, partition } = batch;
     let i = 0;
     while (i < records.length) {
-      const limit = this.limits.get(topic) ?? Infinity;
+      const limit = this.limit(topic);
       let j = i + 1;
       let size = BATCH_HEADER_BYTES + recordBytes(block, records[i]!, 0);
       while (j < records.length) {
