@@ -1,7 +1,8 @@
 // RecordProducer that encodes each partition's record batch itself (agent/record-batch.ts) and
 // sends Produce v3 requests over kafkajs's cluster and connections: kafkajs keeps doing what a
-// client is for (bootstrap, metadata and leaders, TLS, SASL, request framing, timeouts, error
-// codes), and the per-record work is one pass over a Buffer. This is the agent's default:
+// client is for (bootstrap, metadata and leaders, TLS, SASL, timeouts, error codes; its request
+// framing is replaced, agent/kafkajs-framing.ts), and the per-record work is one pass over a
+// Buffer. This is the agent's default:
 // docs/benchmarks-agent.md has the figures against kafkajs's and @platformatic/kafka's
 // producers, which stay selectable (agent.kafkaClient).
 //
@@ -10,22 +11,19 @@
 // key, the same as kafkajs's default partitioner and @platformatic/kafka's compatibility one,
 // so a file keeps its partition whichever client is chosen.
 
-import { Module, createRequire } from 'node:module';
+import { createRequire } from 'node:module';
 import type { KafkaConfig } from 'kafkajs';
+// First: it must replace kafkajs's request framing before kafkajs's connection module loads.
+import { framedPayload, requestRoom } from './kafkajs-framing.ts';
 import { BATCH_HEADER_BYTES, recordBatchBytes, recordBytes, writeRecordBatch } from './record-batch.ts';
 import { blockOf, type RecordBlock } from './record-block.ts';
 import type { RecordProducer } from './sink.ts';
 
 const require = createRequire(import.meta.url);
 
+export { framingInstalled } from './kafkajs-framing.ts';
+
 // kafkajs's internals, typed as far as they are used here (kafkajs 2.2.x, pinned in package-lock).
-interface Encoder {
-  buf: Buffer;
-  offset: number;
-  writeInt16(n: number): Encoder;
-  writeInt32(n: number): Encoder;
-  writeString(s: string | null): Encoder;
-}
 interface Broker {
   connectionPool: {
     send(req: { request: unknown; response: unknown; requestTimeout?: number }): Promise<ProduceResponse>;
@@ -49,10 +47,7 @@ interface Cluster {
   findBroker(q: { nodeId: number }): Promise<Broker>;
 }
 
-/** Whether this process frames produce requests in place (false if kafkajs was loaded first). */
-export const framingInstalled = installFraming();
 const ClusterClass = require('kafkajs/src/cluster/index.js') as new (o: Record<string, unknown>) => Cluster;
-const EncoderClass = require('kafkajs/src/protocol/encoder.js') as new (size?: number) => Encoder;
 const produceV3 = require('kafkajs/src/protocol/requests/produce/v3/response.js') as {
   decode(raw: Buffer): Promise<ProduceResponse>;
 };
@@ -68,74 +63,6 @@ const { createLogger } = require('kafkajs/src/loggers/index.js') as {
 };
 const socketFactory = (require('kafkajs/src/network/socketFactory.js') as () => unknown)();
 const InstrumentationEmitter = require('kafkajs/src/instrumentation/emitter.js') as new () => unknown;
-
-/** Marks a payload that has room for kafkajs's request header in front of it. */
-const FRAMED = Symbol('lcs.framed');
-interface FramedEncoder extends Encoder {
-  [FRAMED]: number;
-}
-
-/**
- * kafkajs frames every request by copying it twice into new, zero-filled, power-of-two buffers
- * (kafkajs/src/protocol/request.js): 2 MB of short-lived native memory per 512 KB batch, which
- * fragmented the malloc heap to tens of MB under load. This replaces that module, before
- * kafkajs's connection loads it, with the same framing that, for a payload the direct producer
- * built with room in front, writes the header there instead of copying. Every other request
- * (metadata, versions, SASL) is framed exactly as kafkajs does.
- */
-function installFraming(): boolean {
-  const file = require.resolve('kafkajs/src/protocol/request.js');
-  if (require.cache[file]) return false;
-  const Enc = require('kafkajs/src/protocol/encoder.js') as new (size?: number) => Encoder & {
-    size(): number;
-    writeEncoder(e: Encoder): Encoder;
-  };
-  const frame = async ({
-    correlationId,
-    clientId,
-    request: { apiKey, apiVersion, encode },
-  }: {
-    correlationId: number;
-    clientId: string;
-    request: { apiKey: number; apiVersion: number; encode(): Promise<Encoder> };
-  }) => {
-    const payload = await encode();
-    const room = (payload as Partial<FramedEncoder>)[FRAMED];
-    if (room !== undefined) {
-      if (room !== headerBytes(clientId))
-        throw new Error('direct producer: request header room does not match the client id');
-      const buf = payload.buf;
-      let pos = buf.writeInt32BE(payload.offset - 4, 0);
-      pos = buf.writeInt16BE(apiKey, pos);
-      pos = buf.writeInt16BE(apiVersion, pos);
-      pos = buf.writeInt32BE(correlationId, pos);
-      const len = Buffer.byteLength(clientId);
-      pos = buf.writeInt16BE(len, pos);
-      buf.write(clientId, pos, len, 'utf8');
-      return payload;
-    }
-    const requestPayload = new Enc()
-      .writeInt16(apiKey)
-      .writeInt16(apiVersion)
-      .writeInt32(correlationId)
-      .writeString(clientId) as Encoder & { size(): number; writeEncoder(e: Encoder): Encoder };
-    requestPayload.writeEncoder(payload);
-    return (
-      new Enc().writeInt32(requestPayload.size()) as Encoder & { writeEncoder(e: Encoder): Encoder }
-    ).writeEncoder(requestPayload);
-  };
-  const m = new Module(file);
-  m.filename = file;
-  m.loaded = true;
-  m.exports = frame;
-  require.cache[file] = m;
-  return true;
-}
-
-/** Size, api key, version, correlation id and the client id string: kafkajs's request header. */
-function headerBytes(clientId: string): number {
-  return 4 + 2 + 2 + 4 + 2 + Buffer.byteLength(clientId);
-}
 
 const PRODUCE = 0;
 const ACKS_ALL = -1;
@@ -393,7 +320,7 @@ export class DirectProducer implements RecordProducer {
       apiName: 'Produce',
       expectResponse: () => true,
       encode: async () => {
-        const room = framingInstalled ? headerBytes(this.clientId) : 0;
+        const room = requestRoom(this.clientId);
         let size = room + 2 + 2 + 4 + 4; // header, null transactional_id, acks, timeout, topic count
         for (const [topic, list] of byTopic) {
           size += 2 + Buffer.byteLength(topic) + 4;
@@ -416,12 +343,7 @@ export class DirectProducer implements RecordProducer {
             buf.writeInt32BE(pos - sizeAt - 4, sizeAt);
           }
         }
-        // Hand kafkajs an Encoder over these bytes; its framing (installFraming) fills the room.
-        const encoder = new EncoderClass(0) as FramedEncoder;
-        encoder.buf = buf;
-        encoder.offset = pos;
-        if (framingInstalled) encoder[FRAMED] = room;
-        return encoder;
+        return framedPayload(buf, room, pos);
       },
     };
   }

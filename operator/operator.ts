@@ -16,7 +16,7 @@ import { Controller } from './controller.ts';
 import { etcdEntryWriter } from './etcd-entries.ts';
 import { LogCollectionInformer } from './informer.ts';
 import { createKubeClient } from './kube-client.ts';
-import { LeaderElector } from './leader.ts';
+import { LeaderElector, type ElectorOptions } from './leader.ts';
 import type { Policy } from './policy.ts';
 import type { TopicEnsurer } from './topics.ts';
 
@@ -27,15 +27,10 @@ export interface OperatorConfig {
   resyncMs: number;
   /** Host name or pod name, for Events and the default leader identity. */
   host: string;
-  leader: {
-    enabled: boolean;
-    namespace: string;
-    name: string;
-    identity: string;
-    leaseDurationMs: number;
-    renewDeadlineMs: number;
-    retryPeriodMs: number;
-  };
+  leader: { enabled: boolean } & Pick<
+    ElectorOptions,
+    'namespace' | 'name' | 'identity' | 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'
+  >;
 }
 
 export interface OperatorDeps {

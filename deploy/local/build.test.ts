@@ -7,6 +7,15 @@ import path from 'node:path';
 import { BUILT_MAIN, buildIsFresh, ensureBuild } from './build.ts';
 import { REPO_ROOT } from './layout.ts';
 
+/** A source file and the build inputs the launcher compares with the build's stamp. */
+const INPUTS = [
+  'agent/x.ts',
+  'common/cli/main.ts',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'package-lock.json',
+];
+
 /** A repo-shaped tree with the real launcher, a run.sh that prints what it would run, and a build. */
 function fakeTree(): {
   root: string;
@@ -20,28 +29,14 @@ function fakeTree(): {
   };
   put('common/bin/lcs', fs.readFileSync(path.join(REPO_ROOT, 'common/bin/lcs'), 'utf8'));
   put('deploy/local/run.sh', 'echo "$@"\n');
-  for (const f of [
-    'agent/x.ts',
-    'common/cli/main.ts',
-    'tsconfig.json',
-    'tsconfig.build.json',
-    'package-lock.json',
-  ])
-    put(f, '');
+  for (const f of INPUTS) put(f, '');
   put('.lcs/build/common/cli/main.js', '');
   put('.lcs/build/.stamp', '');
   const age = (rel: string, secondsAgo: number): void => {
     const t = new Date(Date.now() - secondsAgo * 1000);
     fs.utimesSync(path.join(root, rel), t, t);
   };
-  for (const f of [
-    'agent/x.ts',
-    'common/cli/main.ts',
-    'tsconfig.json',
-    'tsconfig.build.json',
-    'package-lock.json',
-  ])
-    age(f, 60);
+  for (const f of INPUTS) age(f, 60);
   const launch = (...a: string[]): string =>
     execFileSync('sh', [path.join(root, 'common/bin/lcs'), ...a], { encoding: 'utf8' }).trim();
   return { root, age, launch };
