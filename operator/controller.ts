@@ -7,7 +7,7 @@
 // what it wrote until the cache has caught up: otherwise the next reconcile would decide
 // from a stale view and repeat a write or lose a compare-and-swap for nothing.
 
-import type { Clock } from '../common/clock.ts';
+import type { Clock } from '../common/time/clock.ts';
 import type { Logger } from '../common/observe/logger.ts';
 import type { TopicEnsurer } from './topics.ts';
 import type { CollectEntry } from '../common/schema/collect-entry.ts';

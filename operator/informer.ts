@@ -6,7 +6,7 @@
 
 import { ListWatch, Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../common/observe/logger.ts';
-import type { Clock } from '../common/clock.ts';
+import type { Clock } from '../common/time/clock.ts';
 import { describeError } from '../common/errors.ts';
 import type { KubeClient } from './kube-client.ts';
 import { resourceKey, type LogCollection } from './resource.ts';

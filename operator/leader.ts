@@ -6,7 +6,7 @@
 // Lease's resourceVersion, so two candidates racing for it cannot both win.
 
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
-import type { Clock } from '../common/clock.ts';
+import type { Clock } from '../common/time/clock.ts';
 import type { Logger } from '../common/observe/logger.ts';
 import { describeError } from '../common/errors.ts';
 

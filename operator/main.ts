@@ -5,7 +5,7 @@ import { KafkaTopics } from './topics.ts';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ComponentCommand } from '../common/cli/component.ts';
 import { createEtcd } from '../common/etcd/client.ts';
-import { systemClock } from '../common/clock.ts';
+import { systemClock } from '../common/time/clock.ts';
 import { ConfigError } from '../common/errors.ts';
 import type { SettingValues } from '../common/config/settings.ts';
 import { Operator, type OperatorConfig } from './operator.ts';

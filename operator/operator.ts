@@ -5,7 +5,7 @@
 
 import type { Etcd3 } from 'etcd3';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { Clock } from '../common/clock.ts';
+import type { Clock } from '../common/time/clock.ts';
 import type { Logger } from '../common/observe/logger.ts';
 import { Registry, registerShared } from '../common/observe/metrics.ts';
 import { EtcdMirror } from '../common/etcd/mirror.ts';

@@ -7,7 +7,7 @@
 // error and retries with backoff, re-watching if it can and relisting if it must.
 
 import type { V1Pod } from '@kubernetes/client-node';
-import type { Clock } from '../../common/clock.ts';
+import type { Clock } from '../../common/time/clock.ts';
 import type { Logger } from '../../common/observe/logger.ts';
 import { kubeError, PodSourceError } from './errors.ts';
 import { getJson, watch, KubeHttpError, type KubeAccess, type WatchEvent } from './kube-api.ts';

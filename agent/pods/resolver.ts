@@ -18,7 +18,7 @@
 // and for how long after they end is decided in targets.ts. While the API server is
 // unreachable the last known pods stay in effect and the watch retries with backoff.
 
-import { systemClock, type Clock } from '../../common/clock.ts';
+import { systemClock, type Clock } from '../../common/time/clock.ts';
 import { describeError } from '../../common/errors.ts';
 import type { Logger } from '../../common/observe/logger.ts';
 import type { KubeAccess } from './kube-api.ts';

@@ -4,7 +4,7 @@
 
 import { CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { Etcd3 } from 'etcd3';
-import { systemClock } from '../../common/clock.ts';
+import { systemClock } from '../../common/time/clock.ts';
 import { createLogger, type Logger } from '../../common/observe/logger.ts';
 import { AGENT_STATUS_PREFIX, K8S_PREFIX, agentStatusKey, k8sEntryKey } from '../../common/keyspace.ts';
 import type { AgentStatus } from '../../agent/status.ts';
