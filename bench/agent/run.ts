@@ -5,7 +5,7 @@
 //   sh deploy/local/run.sh bench/agent/run.ts [--scenarios one,many] [--lines 1000000]
 //      [--files 100] [--lines-per-file 10000] [--line-bytes 200] [--peers lcs,rsyslog]
 //      [--kafka-client direct,kafkajs,platformatic] [--agent-args "--agent-batch-bytes 1048576"]
-//      [--profile] [--verify] [--keep] [--agent-node-options "--max-semi-space-size=16"]
+//      [--profile] [--no-verify] [--keep] [--agent-node-options "--max-semi-space-size=16"]
 
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, totalmem, release } from 'node:os';
@@ -23,6 +23,7 @@ import { ensureRsyslog, startRsyslog } from './rsyslog.ts';
 import { verifyTopic, type Verified } from './verify.ts';
 
 const { values: flags } = parseArgs({
+  allowNegative: true,
   options: {
     scenarios: { type: 'string', default: 'one,many' },
     lines: { type: 'string', default: '1000000' },
@@ -41,7 +42,8 @@ const { values: flags } = parseArgs({
     'agent-code': { type: 'string', default: 'compiled' },
     profile: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
-    verify: { type: 'boolean', default: false },
+    // Reads every topic back: lines lost, duplicated or out of order, per collector.
+    verify: { type: 'boolean', default: true },
     'stall-seconds': { type: 'string', default: '60' },
   },
 });
@@ -150,7 +152,7 @@ async function runLcs(
     });
     if (restored) say(`note: the entry was deleted by someone else ${restored}x during the run and put back`);
     await agent.stop();
-    const verified = await maybeVerify(topic, corpus.lines, `${sc.name}/lcs (${client})`);
+    const verified = await maybeVerify(topic, figures.acked, corpus.lines, `${sc.name}/lcs (${client})`);
     const prof = profileDir && readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
     return {
       ...figures,
@@ -185,7 +187,7 @@ async function runRsyslog(sc: Scenario, corpus: Corpus): Promise<RunFigures & { 
       },
     });
     await rs.stop();
-    const verified = await maybeVerify(topic, corpus.lines, `${sc.name}/rsyslog`);
+    const verified = await maybeVerify(topic, figures.acked, corpus.lines, `${sc.name}/rsyslog`);
     return verified ? { ...figures, verified } : figures;
   } finally {
     await rs.stop();
@@ -194,22 +196,44 @@ async function runRsyslog(sc: Scenario, corpus: Corpus): Promise<RunFigures & { 
   }
 }
 
-async function maybeVerify(topic: string, lines: number, label: string): Promise<Verified | undefined> {
+async function maybeVerify(
+  topic: string,
+  records: number,
+  lines: number,
+  label: string,
+): Promise<Verified | undefined> {
   if (!flags.verify) return undefined;
-  say(`${label}: reading ${topic} back to check every line arrived in order…`);
-  const v = await verifyTopic(kafka, topic, lines);
-  say(`${label}: ${v.arrived}/${lines} arrived, ${v.orderViolations} out of order`);
+  say(`${label}: reading ${topic} back to check every line arrived once and in order…`);
+  const v = await verifyTopic(kafka, topic, records, lines);
+  say(
+    `${label}: ${v.distinct}/${lines} lines arrived, ${v.lost} lost, ${v.duplicates} duplicated, ${v.orderViolations} out of order`,
+  );
   return v;
 }
 
 const ratio = (a: number | undefined, b: number | undefined): number | undefined =>
   a !== undefined && b ? round(a / b, 2) : undefined;
 
+/** A collector's run: its figures, or why it could not be measured (a peer's failure is a result). */
+type Outcome = (RunFigures & { profile?: ProfileSummary; verified?: Verified }) | { failed: string };
+
+async function outcome(label: string, run: Promise<Exclude<Outcome, { failed: string }>>): Promise<Outcome> {
+  try {
+    return await run;
+  } catch (err) {
+    say(`${label} failed: ${(err as Error).message} (reported as a figure; the run goes on)`);
+    return { failed: (err as Error).message };
+  }
+}
+
+const figuresOf = (o: Outcome | undefined): RunFigures | undefined =>
+  o === undefined || 'failed' in o ? undefined : o;
+
 const results: {
   scenario: string;
   files: number;
   lines: number;
-  collectors: Record<string, RunFigures>;
+  collectors: Record<string, Outcome>;
   ratios: Record<string, Record<string, number | undefined>>;
   targets: Record<string, Record<string, boolean | undefined>>;
 }[] = [];
@@ -222,15 +246,16 @@ try {
     const corpus = await writeCorpus(dir, sc.files, sc.linesPerFile, lineBytes, (d, t) =>
       say(`${sc.name}: written ${d}/${t} lines`),
     );
-    const collectors: Record<string, RunFigures & { profile?: ProfileSummary }> = {};
+    const collectors: Record<string, Outcome> = {};
     if (peers.includes('lcs'))
-      for (const client of clients) collectors[`lcs/${client}`] = await runLcs(sc, corpus, client);
-    if (peers.includes('rsyslog')) collectors['rsyslog'] = await runRsyslog(sc, corpus);
-    const rs = collectors['rsyslog'];
+      for (const client of clients)
+        collectors[`lcs/${client}`] = await outcome(`lcs/${client}`, runLcs(sc, corpus, client));
+    if (peers.includes('rsyslog')) collectors['rsyslog'] = await outcome('rsyslog', runRsyslog(sc, corpus));
+    const rs = figuresOf(collectors['rsyslog']);
     const ratios: Record<string, Record<string, number | undefined>> = {};
     const targets: Record<string, Record<string, boolean | undefined>> = {};
     for (const client of clients) {
-      const l = collectors[`lcs/${client}`];
+      const l = figuresOf(collectors[`lcs/${client}`]);
       if (!l) continue;
       if (rs)
         ratios[`lcs/${client} ÷ rsyslog`] = {
@@ -239,13 +264,12 @@ try {
           peakRss: ratio(l.peakRssMB, rs.peakRssMB),
         };
       targets[`lcs/${client}`] = {
-        // The issue's targets: at least rsyslog's lines per CPU-second; 100k lines/s on one
-        // core (CPU per line allows it, and the run really went that fast in its middle 80%);
-        // peak RSS under 150 MB.
-        atLeastRsyslogLinesPerCpuSecond: rs ? l.linesPerCpuSecond >= rs.linesPerCpuSecond : undefined,
-        oneCoreCapacity100kLinesPerSecond: l.linesPerCpuSecond >= 100_000,
-        sustained100kLinesPerSecond: l.sustainedLinesPerSecond >= 100_000,
+        // The targets of the seams issue: twice rsyslog's lines per CPU-second, 1.5× its
+        // wall-clock lines/s, peak RSS under 150 MB, and nothing lost.
+        twiceRsyslogLinesPerCpuSecond: rs ? l.linesPerCpuSecond >= 2 * rs.linesPerCpuSecond : undefined,
+        oneAndAHalfRsyslogThroughput: rs ? l.linesPerSecond >= 1.5 * rs.linesPerSecond : undefined,
         peakRssUnder150MB: l.peakRssMB < 150,
+        noLineLost: l.missingLines === 0,
       };
     }
     const doc = {
@@ -265,16 +289,25 @@ try {
   }
   const per = results.map((r) => {
     const figures = Object.fromEntries(
-      Object.entries(r.collectors).map(([k, f]) => [
-        k,
-        {
-          linesPerSecond: f.linesPerSecond,
-          sustainedLinesPerSecond: f.sustainedLinesPerSecond,
-          linesPerCpuSecond: f.linesPerCpuSecond,
-          cpuSecondsPerGB: f.cpuSecondsPerGB,
-          peakRssMB: f.peakRssMB,
-        },
-      ]),
+      Object.entries(r.collectors).map(([k, o]) => {
+        if ('failed' in o) return [k, { failed: o.failed }];
+        return [
+          k,
+          {
+            linesPerSecond: o.linesPerSecond,
+            sustainedLinesPerSecond: o.sustainedLinesPerSecond,
+            linesPerCpuSecond: o.linesPerCpuSecond,
+            cpuSecondsPerGB: o.cpuSecondsPerGB,
+            peakRssMB: o.peakRssMB,
+            // Lost lines per collector: distinct lines read back when verified, else the
+            // shortfall of acknowledged records.
+            lostLines: o.verified ? o.verified.lost : o.missingLines,
+            ...(o.verified
+              ? { duplicateLines: o.verified.duplicates, outOfOrder: o.verified.orderViolations }
+              : {}),
+          },
+        ];
+      }),
     );
     return {
       scenario: r.scenario,
