@@ -27,10 +27,18 @@ export async function countDocs(pattern: string): Promise<number> {
 }
 
 /** A counter's value from a /metrics page (unlabelled or with the given label string). */
-export async function scrape(url: string, name: string, labels = ''): Promise<number> {
+/** The sum of every series of `name` whose labels include all of `labels` (e.g. one topic's partitions). */
+export async function scrapeSum(url: string, name: string, labels: Record<string, string>): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `));
-  return line ? Number(line.split(' ')[1]) : 0;
+  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  let sum = 0;
+  for (const l of text.split('\n')) {
+    if (!l.startsWith(`${name}{`)) continue;
+    const close = l.indexOf('} ');
+    const parts = l.slice(name.length + 1, close).split(',');
+    if (want.every((w) => parts.includes(w))) sum += Number(l.slice(close + 2));
+  }
+  return sum;
 }
 
 export function percentile(sorted: number[], p: number): number {
