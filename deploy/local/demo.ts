@@ -51,7 +51,7 @@ const env = {
 const children: ChildProcess[] = [];
 function startComponent(name: string): void {
   const out = openSync(join(state, `${name}.log`), 'a');
-  const child = spawn(process.execPath, [...process.execArgv, join(root, 'common/cli/main.ts'), name], {
+  const child = spawn(process.execPath, [...process.execArgv, join(root, 'cmd/lcs/main.ts'), name], {
     env,
     stdio: ['ignore', out, out],
   });
