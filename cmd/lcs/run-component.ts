@@ -1,12 +1,14 @@
 // Runs a long-lived component from the command line: settings (with --help) and the rules
 // across them, logger, /healthz /readyz /metrics, and a clean shutdown on SIGTERM/SIGINT
-// (twice: exit at once). The process edge: argv, env, exit.
+// (signals.ts says when a second one cuts it short). The process edge: argv, env, exit.
 
 import type { ComponentCommand, ComponentDeclarations } from '../../common/component.ts';
 import { loadSettings, renderHelp, type SettingsOf } from '../../common/config/settings.ts';
 import { ConfigError, describeError } from '../../common/errors.ts';
 import { startHttpServer } from '../../common/observe/http-server.ts';
 import { createLogger } from '../../common/observe/logger.ts';
+import { systemClock } from '../../common/time/clock.ts';
+import { StopSignals } from './signals.ts';
 
 export async function runComponent<D extends ComponentDeclarations>(
   name: string,
@@ -37,13 +39,20 @@ export async function runComponent<D extends ComponentDeclarations>(
   const component = await cmd.build(settings, logger);
   const { server, url } = await startHttpServer(settings['http.listen'], component.registry, component);
   logger.info('serving /healthz /readyz /metrics', { url });
-  let stopping = false;
+  const signals = new StopSignals(systemClock);
   const stop = async (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.warn('second signal: exiting now', { signal });
+    const decision = signals.decide(signal);
+    if (decision === 'already-stopping') {
+      logger.info('already shutting down (press Ctrl-C again after a second to exit at once)', { signal });
+      return;
+    }
+    if (decision === 'exit-now') {
+      logger.warn(
+        'second Ctrl-C: exiting now without finishing the shutdown; what was not committed or checkpointed is read again at the next start, and a Kafka consumer group waits for this member until its session times out',
+        { signal },
+      );
       process.exit(1);
     }
-    stopping = true;
     logger.info('shutting down', { signal });
     try {
       await component.shutdown();
