@@ -1,18 +1,17 @@
-// `lcs agent`: wires settings to the Agent. No logic here.
+// `lcs agent`: wires the typed settings to the Agent. No logic here.
 
-import type { ComponentCommand } from '../common/cli/component.ts';
-import type { SettingValues } from '../common/config/settings.ts';
+import type { ComponentCommand } from '../common/component.ts';
 import type { Logger } from '../common/observe/logger.ts';
 import { createEtcd } from '../common/etcd/client.ts';
 import { kafkaConfig } from '../common/kafka/config.ts';
 import { Agent } from './agent.ts';
 import type { RecordProducer } from './sink.ts';
 import type { PodResolver } from './pods/resolver.ts';
-import { agentSettings } from './settings.ts';
+import { agentSettings, nodeLabelsOf, validateAgentSettings, type AgentSettings } from './settings.ts';
 
 // Loaded on demand: each Kafka client and the Kubernetes client cost tens of MB of memory,
 // and an agent needs one Kafka client and, outside Kubernetes, no Kubernetes client at all.
-async function producerFor(s: SettingValues, logger: Logger): Promise<RecordProducer> {
+async function producerFor(s: AgentSettings, logger: Logger): Promise<RecordProducer> {
   const config = kafkaConfig(s, 'agent');
   if (s['agent.kafkaClient'] === 'kafkajs')
     return new (await import('./kafkajs-producer.ts')).KafkajsProducer(config);
@@ -28,7 +27,7 @@ async function producerFor(s: SettingValues, logger: Logger): Promise<RecordProd
 }
 
 async function podsFor(
-  s: SettingValues,
+  s: AgentSettings,
   logger: Logger,
   env: NodeJS.ProcessEnv,
 ): Promise<PodResolver | undefined> {
@@ -36,38 +35,32 @@ async function podsFor(
   return (await import('./pods/from-settings.ts')).podResolverFrom(s, { logger, env });
 }
 
-export const agentCommand: ComponentCommand = {
-  name: 'agent',
-  summary: 'Tails the log files named by the collect entries for this node and sends every line to Kafka.',
-  specs: agentSettings,
+export const agentCommand: ComponentCommand<typeof agentSettings> = {
+  settings: agentSettings,
+  validate: validateAgentSettings,
   async build(s, logger) {
     const etcd = createEtcd(s);
     const producer = await producerFor(s, logger);
     const pods = await podsFor(s, logger, process.env);
     const agent = new Agent(
       {
-        node: String(s['node.name']),
-        nodeLabels: Object.fromEntries(
-          (s['agent.nodeLabels'] as string[]).map((l) => [
-            l.slice(0, l.indexOf('=')),
-            l.slice(l.indexOf('=') + 1),
-          ]),
-        ),
-        stateDir: String(s['state.dir']),
-        roots: s['agent.allowedRoots'] as string[],
-        maxBufferedBytes: Number(s['agent.maxBufferedBytes']),
-        batchBytes: Number(s['agent.batchBytes']),
-        lingerMs: Number(s['agent.linger']),
-        maxLineBytes: Number(s['agent.maxLineBytes']),
-        maxRecordBytes: Number(s['agent.maxRecordBytes']),
-        readChunkBytes: Number(s['agent.readChunkBytes']),
-        readBuffers: Number(s['agent.readBuffers']),
-        pollMs: Number(s['agent.poll']),
-        pollMaxMs: Number(s['agent.pollMax']),
-        drainIdleMs: Number(s['agent.drainIdle']),
-        rescanMs: Number(s['agent.rescan']),
-        maxFilesPerCollection: Number(s['agent.maxFilesPerCollection']),
-        statusIntervalMs: Number(s['status.interval']),
+        node: s['node.name'],
+        nodeLabels: nodeLabelsOf(s),
+        stateDir: s['state.dir'],
+        roots: s['agent.allowedRoots'],
+        maxBufferedBytes: s['agent.maxBufferedBytes'],
+        batchBytes: s['agent.batchBytes'],
+        lingerMs: s['agent.linger'],
+        maxLineBytes: s['agent.maxLineBytes'],
+        maxRecordBytes: s['agent.maxRecordBytes'],
+        readChunkBytes: s['agent.readChunkBytes'],
+        readBuffers: s['agent.readBuffers'],
+        pollMs: s['agent.poll'],
+        pollMaxMs: s['agent.pollMax'],
+        drainIdleMs: s['agent.drainIdle'],
+        rescanMs: s['agent.rescan'],
+        maxFilesPerCollection: s['agent.maxFilesPerCollection'],
+        statusIntervalMs: s['status.interval'],
       },
       {
         etcd,

@@ -1,15 +1,13 @@
-// `lcs operator`: wires settings to the Operator. No logic here.
+// `lcs operator`: wires the typed settings to the Operator. No logic here.
 
 import { kafkaConfig } from '../common/kafka/config.ts';
 import { KafkaTopics } from './topics.ts';
 import { KubeConfig } from '@kubernetes/client-node';
-import type { ComponentCommand } from '../common/cli/component.ts';
+import type { ComponentCommand } from '../common/component.ts';
 import { createEtcd } from '../common/etcd/client.ts';
 import { systemClock } from '../common/time/clock.ts';
-import { ConfigError } from '../common/errors.ts';
-import type { SettingValues } from '../common/config/settings.ts';
 import { Operator, type OperatorConfig } from './operator.ts';
-import { operatorSettings } from './settings.ts';
+import { operatorSettings, validateOperatorSettings, type OperatorSettings } from './settings.ts';
 
 export function loadKubeConfig(path: string): KubeConfig {
   const kc = new KubeConfig();
@@ -18,43 +16,35 @@ export function loadKubeConfig(path: string): KubeConfig {
   return kc;
 }
 
-export function operatorConfig(s: SettingValues): OperatorConfig {
-  const namespace = String(s['operator.namespace']);
-  const trusted = s['operator.trustedNamespaces'] as string[];
-  const leaseDurationMs = Number(s['leader.leaseDuration']);
-  const renewDeadlineMs = Number(s['leader.renewDeadline']);
-  if (renewDeadlineMs >= leaseDurationMs)
-    throw new ConfigError(
-      'leader.renewDeadline',
-      `must be shorter than leader.leaseDuration (${leaseDurationMs} ms), or two replicas could both lead`,
-    );
+/** The Operator's options from its validated settings (validateOperatorSettings ran first). */
+export function operatorConfig(s: OperatorSettings): OperatorConfig {
+  const namespace = s['operator.namespace'];
+  const trusted = s['operator.trustedNamespaces'];
   return {
-    ...(s['operator.watchNamespace'] ? { watchNamespace: String(s['operator.watchNamespace']) } : {}),
+    ...(s['operator.watchNamespace'] ? { watchNamespace: s['operator.watchNamespace'] } : {}),
     policy: { trustedNamespaces: trusted.length ? trusted : [namespace] },
-    resyncMs: Number(s['operator.resync']),
-    host: String(s['leader.identity']),
+    resyncMs: s['operator.resync'],
+    host: s['leader.identity'],
     leader: {
-      enabled: Boolean(s['leader.enabled']),
-      namespace: String(s['leader.leaseNamespace'] || namespace),
-      name: String(s['leader.leaseName']),
-      identity: String(s['leader.identity']),
-      leaseDurationMs,
-      renewDeadlineMs,
-      retryPeriodMs: Number(s['leader.retryPeriod']),
+      enabled: s['leader.enabled'],
+      namespace: s['leader.leaseNamespace'] || namespace,
+      name: s['leader.leaseName'],
+      identity: s['leader.identity'],
+      leaseDurationMs: s['leader.leaseDuration'],
+      renewDeadlineMs: s['leader.renewDeadline'],
+      retryPeriodMs: s['leader.retryPeriod'],
     },
   };
 }
 
-export const operatorCommand: ComponentCommand = {
-  name: 'operator',
-  summary:
-    'Reconciles LogCollection resources into collect entries in etcd and reports what the agents do with them.',
-  specs: operatorSettings,
+export const operatorCommand: ComponentCommand<typeof operatorSettings> = {
+  settings: operatorSettings,
+  validate: validateOperatorSettings,
   build(s, logger) {
     const cfg = operatorConfig(s);
     const etcd = createEtcd(s);
     const op = new Operator(cfg, {
-      kc: loadKubeConfig(String(s['kube.config'])),
+      kc: loadKubeConfig(s['kube.config']),
       etcd,
       ...(s['operator.createTopics'] ? { topics: new KafkaTopics(kafkaConfig(s, 'operator'), logger) } : {}),
       logger,

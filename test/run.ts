@@ -29,7 +29,9 @@ async function files(patterns: string[]): Promise<string[]> {
   return [...new Set(out)].sort();
 }
 
-const unit = await files(['{common,agent,transfer,metrics,operator,console,deploy,bench}/**/*.test.ts']);
+const unit = await files([
+  '{cmd,lint,common,agent,transfer,metrics,operator,console,deploy,bench}/**/*.test.ts',
+]);
 const integration = unitOnly ? [] : await files([soak ? 'test/**/*.test.ts' : 'test/**/!(*.soak).test.ts']);
 let selected = [...unit, ...integration];
 if (filters.length) selected = selected.filter((f) => filters.some((x) => f.includes(x)));

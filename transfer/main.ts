@@ -1,28 +1,30 @@
-// `lcs transfer`: wires settings to the Transfer. No logic here.
+// `lcs transfer`: wires the typed settings to the Transfer. No logic here.
 
 import { readFileSync } from 'node:fs';
 import { Client } from '@elastic/elasticsearch';
 
-type ClientOptions = ConstructorParameters<typeof Client>[0];
-import type { ComponentCommand } from '../common/cli/component.ts';
-import type { SettingValues } from '../common/config/settings.ts';
+import type { ComponentCommand } from '../common/component.ts';
+import type { SettingsOf } from '../common/config/settings.ts';
+import type { elasticsearchSettings } from '../common/config/common-settings.ts';
 import { createEtcd } from '../common/etcd/client.ts';
 import { kafkaConfig } from '../common/kafka/config.ts';
 import { deadLetterProducer } from './consumer.ts';
-import { transferSettings } from './settings.ts';
+import { transferSettings, validateTransferSettings } from './settings.ts';
 import { Transfer, type TransferDeps } from './transfer.ts';
 import type { Logger } from '../common/observe/logger.ts';
 
-export function esClient(s: SettingValues): Client {
-  const opts: ClientOptions = { node: String(s['elasticsearch.url']), requestTimeout: 60000 };
-  const secret = (k: string) => readFileSync(String(s[k]), 'utf8').trim();
-  if (s['elasticsearch.apiKeyFile']) opts.auth = { apiKey: secret('elasticsearch.apiKeyFile') };
+type ClientOptions = ConstructorParameters<typeof Client>[0];
+
+export function esClient(s: SettingsOf<typeof elasticsearchSettings>): Client {
+  const opts: ClientOptions = { node: s['elasticsearch.url'], requestTimeout: 60000 };
+  const secret = (file: string) => readFileSync(file, 'utf8').trim();
+  if (s['elasticsearch.apiKeyFile']) opts.auth = { apiKey: secret(s['elasticsearch.apiKeyFile']) };
   else if (s['elasticsearch.username'])
     opts.auth = {
-      username: String(s['elasticsearch.username']),
-      password: s['elasticsearch.passwordFile'] ? secret('elasticsearch.passwordFile') : '',
+      username: s['elasticsearch.username'],
+      password: s['elasticsearch.passwordFile'] ? secret(s['elasticsearch.passwordFile']) : '',
     };
-  if (s['elasticsearch.caFile']) opts.tls = { ca: readFileSync(String(s['elasticsearch.caFile'])) };
+  if (s['elasticsearch.caFile']) opts.tls = { ca: readFileSync(s['elasticsearch.caFile']) };
   return new Client(opts);
 }
 
@@ -48,27 +50,23 @@ export function failpointFrom(value: string | undefined, logger: Logger): Pick<T
   };
 }
 
-export const transferCommand: ComponentCommand = {
-  name: 'transfer',
-  summary:
-    'Consumes the collected topics from Kafka and indexes every event into Elasticsearch exactly once.',
-  specs: transferSettings,
+export const transferCommand: ComponentCommand<typeof transferSettings> = {
+  settings: transferSettings,
+  validate: validateTransferSettings,
   build(s, logger) {
     const etcd = createEtcd(s);
     const kafka = kafkaConfig(s, 'transfer');
     const es = esClient(s);
     const transfer = new Transfer(
       {
-        member: String(s['transfer.member'] ?? `${s['node.name']}-${process.pid}`),
-        groupId: String(s['transfer.groupId']),
-        bulkDocs: Number(s['transfer.bulkDocs']),
-        bulkBytes: Number(s['transfer.bulkBytes']),
-        sessionTimeoutMs: Number(s['transfer.sessionTimeout']),
-        ...(s['transfer.indexReplicas'] === undefined
-          ? {}
-          : { indexReplicas: Number(s['transfer.indexReplicas']) }),
-        partitionsConcurrently: Number(s['transfer.partitionsConcurrently']),
-        statusIntervalMs: Number(s['status.interval']),
+        member: s['transfer.member'] ?? `${s['node.name']}-${process.pid}`,
+        groupId: s['transfer.groupId'],
+        bulkDocs: s['transfer.bulkDocs'],
+        bulkBytes: s['transfer.bulkBytes'],
+        sessionTimeoutMs: s['transfer.sessionTimeout'],
+        ...(s['transfer.indexReplicas'] === undefined ? {} : { indexReplicas: s['transfer.indexReplicas'] }),
+        partitionsConcurrently: s['transfer.partitionsConcurrently'],
+        statusIntervalMs: s['status.interval'],
       },
       {
         etcd,

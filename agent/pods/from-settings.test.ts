@@ -3,17 +3,20 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadSettings } from '../../common/config/settings.ts';
+import { loadSettings, setting } from '../../common/config/settings.ts';
 import { ConfigError } from '../../common/errors.ts';
 import { silentLogger } from '../../common/observe/logger.ts';
 import { kubeAccessFrom, podResolverFrom } from './from-settings.ts';
 import { podSettings } from './settings.ts';
 
 const settings = (env: Record<string, string>, argv: string[] = []) =>
-  loadSettings([...podSettings, { key: 'node.name', type: 'string', description: '', default: 'n1' }], {
-    argv,
-    env,
-  });
+  loadSettings(
+    { ...podSettings, 'node.name': setting.string({ description: '', default: 'n1' }) },
+    {
+      argv,
+      env,
+    },
+  );
 
 test('defaults: /var/log/pods, a 60 s grace, no kubeconfig', () => {
   const s = settings({});

@@ -2,11 +2,11 @@
 // talks to, and a PodResolver built from the agent's settings.
 
 import { readFileSync } from 'node:fs';
-import type { SettingValues } from '../../common/config/settings.ts';
 import { ConfigError } from '../../common/errors.ts';
 import type { Logger } from '../../common/observe/logger.ts';
 import { inClusterAccess, kubeconfigAccess, type KubeAccess } from './kube-api.ts';
 import { PodResolver } from './resolver.ts';
+import type { PodSettings } from './settings.ts';
 
 /**
  * `agent.kubeconfig` when set (it wins, so a developer can point an agent at any cluster),
@@ -14,11 +14,11 @@ import { PodResolver } from './resolver.ts';
  * standalone, no Kubernetes API.
  */
 export function kubeAccessFrom(
-  settings: SettingValues,
+  settings: Pick<PodSettings, 'agent.kubeconfig'>,
   env: Record<string, string | undefined> = process.env,
 ): KubeAccess | undefined {
   const file = settings['agent.kubeconfig'];
-  if (typeof file === 'string' && file !== '') {
+  if (file !== undefined && file !== '') {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
@@ -47,16 +47,16 @@ export function kubeAccessFrom(
 
 /** A PodResolver for this agent, or undefined in standalone mode. Not started. */
 export function podResolverFrom(
-  settings: SettingValues,
+  settings: PodSettings,
   deps: { logger: Logger; env?: Record<string, string | undefined> },
 ): PodResolver | undefined {
   const kube = kubeAccessFrom(settings, deps.env);
   if (!kube) return undefined;
   return new PodResolver({
     kube,
-    node: String(settings['node.name']),
-    logRoot: String(settings['agent.podLogRoot'] ?? '/var/log/pods'),
+    node: settings['node.name'],
+    logRoot: settings['agent.podLogRoot'],
     logger: deps.logger,
-    ...(typeof settings['agent.podGrace'] === 'number' ? { graceMs: settings['agent.podGrace'] } : {}),
+    graceMs: settings['agent.podGrace'],
   });
 }

@@ -29,7 +29,7 @@ export interface AgentOptions {
   env?: Record<string, string>;
   /** The CLI entry point: the compiled build (what `lcs` runs when built) or main.ts. */
   main?: string;
-  /** Node/V8 flags for the agent's command line (what `common/bin/lcs agent` sets, or others). */
+  /** Node/V8 flags for the agent's command line (what `lcs agent` runs with, cmd/lcs/commands.ts, or others). */
   nodeFlags?: string[];
   /** Directory for a V8 CPU profile (node --cpu-prof), or undefined for none. */
   profileDir?: string;
@@ -44,7 +44,7 @@ export function startAgent(o: AgentOptions): AgentRun {
   if (o.profileDir) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${o.profileDir}`);
   const proc = spawn(
     process.execPath,
-    [...nodeFlags, o.main ?? join(repoRoot, 'common/cli/main.ts'), 'agent', ...o.args],
+    [...nodeFlags, o.main ?? join(repoRoot, 'cmd/lcs/main.ts'), 'agent', ...o.args],
     {
       env: {
         ...process.env,

@@ -17,11 +17,13 @@ import { up } from '../../deploy/local/services.ts';
 import { writeCorpus, type Corpus } from './corpus.ts';
 import { adhocEntryKey, collectEntry, repoRoot, startAgent } from './lcs-agent.ts';
 import { ensureBuild } from '../../deploy/local/build.ts';
+import { commands } from '../../cmd/lcs/commands.ts';
 import { measure, round, type RunFigures } from './measure.ts';
 import { summarise, type ProfileSummary } from './profile.ts';
 import { ensureRsyslog, startRsyslog } from './rsyslog.ts';
 import { verifyTopic, type Verified } from './verify.ts';
 
+const agentNodeFlags = commands.agent?.nodeFlags ?? [];
 const { values: flags } = parseArgs({
   allowNegative: true,
   options: {
@@ -33,12 +35,8 @@ const { values: flags } = parseArgs({
     peers: { type: 'string', default: 'lcs,rsyslog' },
     'kafka-client': { type: 'string', default: 'direct,platformatic' },
     'agent-args': { type: 'string', default: '' },
-    // The flags common/bin/lcs gives the agent, so the bench measures it as users run it.
-    // What common/bin/lcs runs the agent with (AGENT_NODE_FLAGS there).
-    'agent-node-options': {
-      type: 'string',
-      default: '--max-semi-space-size=8 --no-allocation-site-pretenuring',
-    },
+    // The flags `lcs agent` runs with (cmd/lcs/commands.ts), so the bench measures it as users run it.
+    'agent-node-options': { type: 'string', default: agentNodeFlags.join(' ') },
     'agent-code': { type: 'string', default: 'compiled' },
     profile: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },

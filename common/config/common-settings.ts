@@ -1,10 +1,12 @@
 // The settings shared by several subcommands, with the fixed LCS_* environment names of
-// DESIGN.md "Common settings". Secrets are read from files or the environment, never etcd.
+// DESIGN.md "Common settings", and the rules across them. Secrets are read from files or the
+// environment, never etcd.
 
 import { hostname } from 'node:os';
-import type { SettingSpec } from './settings.ts';
+import { ConfigError } from '../errors.ts';
+import { setting, type SettingsOf } from './settings.ts';
 
-const url = (v: unknown): string | undefined => {
+const url = (v: string | string[]): string | undefined => {
   const list = Array.isArray(v) ? v : [v];
   for (const u of list) {
     try {
@@ -17,152 +19,177 @@ const url = (v: unknown): string | undefined => {
   return undefined;
 };
 
-const hostPorts = (v: unknown): string | undefined => {
-  for (const hp of v as string[]) if (!/^[^:\s]+:\d{1,5}$/.test(hp)) return `${hp} must be host:port`;
-  return (v as string[]).length ? undefined : 'must name at least one broker';
+const hostPorts = (v: string[]): string | undefined => {
+  for (const hp of v) if (!/^[^:\s]+:\d{1,5}$/.test(hp)) return `${hp} must be host:port`;
+  return v.length ? undefined : 'must name at least one broker';
 };
 
-export const etcdSettings: SettingSpec[] = [
-  {
-    key: 'etcd.endpoints',
-    type: 'list',
+/** A rule across settings that found a problem with `key`. */
+const problem = (key: string, message: string): ConfigError => new ConfigError(key, message);
+const both = (set: boolean, key: string, message: string): ConfigError[] =>
+  set ? [problem(key, message)] : [];
+
+export const etcdSettings = {
+  'etcd.endpoints': setting.list({
     env: 'LCS_ETCD_ENDPOINTS',
     default: ['http://127.0.0.1:2379'],
     description: 'etcd client URLs',
     check: url,
-  },
-  {
-    key: 'etcd.username',
-    type: 'string',
+  }),
+  'etcd.username': setting.string({
     env: 'LCS_ETCD_USERNAME',
     description: 'etcd user (auth enabled clusters)',
-  },
-  {
-    key: 'etcd.passwordFile',
-    type: 'string',
+  }),
+  'etcd.passwordFile': setting.string({
     env: 'LCS_ETCD_PASSWORD_FILE',
     description: 'file holding the etcd password',
-  },
-  { key: 'etcd.caFile', type: 'string', env: 'LCS_ETCD_CA_FILE', description: 'CA bundle for etcd TLS' },
-  {
-    key: 'etcd.certFile',
-    type: 'string',
+  }),
+  'etcd.caFile': setting.string({ env: 'LCS_ETCD_CA_FILE', description: 'CA bundle for etcd TLS' }),
+  'etcd.certFile': setting.string({
     env: 'LCS_ETCD_CERT_FILE',
     description: 'client certificate for etcd mTLS',
-  },
-  { key: 'etcd.keyFile', type: 'string', env: 'LCS_ETCD_KEY_FILE', description: 'client key for etcd mTLS' },
-];
+  }),
+  'etcd.keyFile': setting.string({ env: 'LCS_ETCD_KEY_FILE', description: 'client key for etcd mTLS' }),
+};
 
-export const kafkaSettings: SettingSpec[] = [
-  {
-    key: 'kafka.brokers',
-    type: 'list',
+/** mTLS needs the certificate and its key; a password needs its user. */
+export function validateEtcdSettings(s: SettingsOf<typeof etcdSettings>): ConfigError[] {
+  return [
+    ...both(
+      !!s['etcd.certFile'] && !s['etcd.keyFile'],
+      'etcd.keyFile',
+      'must be set with etcd.certFile (mTLS needs both)',
+    ),
+    ...both(
+      !!s['etcd.keyFile'] && !s['etcd.certFile'],
+      'etcd.certFile',
+      'must be set with etcd.keyFile (mTLS needs both)',
+    ),
+    ...both(
+      !!s['etcd.passwordFile'] && !s['etcd.username'],
+      'etcd.username',
+      'must be set with etcd.passwordFile',
+    ),
+  ];
+}
+
+export const kafkaSettings = {
+  'kafka.brokers': setting.list({
     env: 'LCS_KAFKA_BROKERS',
     default: ['127.0.0.1:9092'],
     description: 'Kafka bootstrap brokers, host:port',
     check: hostPorts,
-  },
-  {
-    key: 'kafka.clientId',
-    type: 'string',
+  }),
+  'kafka.clientId': setting.string({
     env: 'LCS_KAFKA_CLIENT_ID',
     default: 'lcs',
     description: 'Kafka client id',
-  },
-  {
-    key: 'kafka.tls',
-    type: 'bool',
+  }),
+  'kafka.tls': setting.bool({
     env: 'LCS_KAFKA_TLS',
     default: false,
     description: 'connect to Kafka with TLS',
-  },
-  { key: 'kafka.caFile', type: 'string', env: 'LCS_KAFKA_CA_FILE', description: 'CA bundle for Kafka TLS' },
-  {
-    key: 'kafka.saslMechanism',
-    type: 'string',
+  }),
+  'kafka.caFile': setting.string({ env: 'LCS_KAFKA_CA_FILE', description: 'CA bundle for Kafka TLS' }),
+  'kafka.saslMechanism': setting.oneOf(['plain', 'scram-sha-256', 'scram-sha-512'], {
     env: 'LCS_KAFKA_SASL_MECHANISM',
     description: 'SASL mechanism: plain, scram-sha-256 or scram-sha-512',
-    check: (v) =>
-      ['plain', 'scram-sha-256', 'scram-sha-512'].includes(String(v))
-        ? undefined
-        : 'must be plain, scram-sha-256 or scram-sha-512',
-  },
-  { key: 'kafka.saslUsername', type: 'string', env: 'LCS_KAFKA_SASL_USERNAME', description: 'SASL user' },
-  {
-    key: 'kafka.saslPasswordFile',
-    type: 'string',
+  }),
+  'kafka.saslUsername': setting.string({ env: 'LCS_KAFKA_SASL_USERNAME', description: 'SASL user' }),
+  'kafka.saslPasswordFile': setting.string({
     env: 'LCS_KAFKA_SASL_PASSWORD_FILE',
     description: 'file holding the SASL password',
-  },
-];
+  }),
+};
 
-export const elasticsearchSettings: SettingSpec[] = [
-  {
-    key: 'elasticsearch.url',
-    type: 'string',
+/** SASL needs a mechanism and a user together; either alone would silently not authenticate. */
+export function validateKafkaSettings(s: SettingsOf<typeof kafkaSettings>): ConfigError[] {
+  const credentials = s['kafka.saslUsername']
+    ? 'kafka.saslUsername'
+    : s['kafka.saslPasswordFile']
+      ? 'kafka.saslPasswordFile'
+      : undefined;
+  return [
+    ...both(
+      !!s['kafka.saslMechanism'] && !s['kafka.saslUsername'],
+      'kafka.saslUsername',
+      'must be set with kafka.saslMechanism',
+    ),
+    ...both(
+      !s['kafka.saslMechanism'] && credentials !== undefined,
+      'kafka.saslMechanism',
+      `must be set with ${credentials}`,
+    ),
+  ];
+}
+
+export const elasticsearchSettings = {
+  'elasticsearch.url': setting.string({
     env: 'LCS_ELASTICSEARCH_URL',
     default: 'http://127.0.0.1:9200',
     description: 'Elasticsearch URL',
     check: url,
-  },
-  {
-    key: 'elasticsearch.apiKeyFile',
-    type: 'string',
+  }),
+  'elasticsearch.apiKeyFile': setting.string({
     env: 'LCS_ELASTICSEARCH_API_KEY_FILE',
     description: 'file holding an Elasticsearch API key',
-  },
-  {
-    key: 'elasticsearch.username',
-    type: 'string',
+  }),
+  'elasticsearch.username': setting.string({
     env: 'LCS_ELASTICSEARCH_USERNAME',
     description: 'Elasticsearch basic-auth user',
-  },
-  {
-    key: 'elasticsearch.passwordFile',
-    type: 'string',
+  }),
+  'elasticsearch.passwordFile': setting.string({
     env: 'LCS_ELASTICSEARCH_PASSWORD_FILE',
     description: 'file holding the basic-auth password',
-  },
-  {
-    key: 'elasticsearch.caFile',
-    type: 'string',
+  }),
+  'elasticsearch.caFile': setting.string({
     env: 'LCS_ELASTICSEARCH_CA_FILE',
     description: 'CA bundle for Elasticsearch TLS',
-  },
-];
+  }),
+};
 
-export const processSettings: SettingSpec[] = [
-  {
-    key: 'node.name',
-    type: 'string',
-    env: 'LCS_NODE_NAME',
-    default: hostname(),
-    description: "this node's name",
-  },
-  {
-    key: 'http.listen',
-    type: 'string',
+/** One way to authenticate: an API key, or a user with a password. */
+export function validateElasticsearchSettings(s: SettingsOf<typeof elasticsearchSettings>): ConfigError[] {
+  return [
+    ...both(
+      !!s['elasticsearch.apiKeyFile'] && !!s['elasticsearch.username'],
+      'elasticsearch.username',
+      'cannot be used with elasticsearch.apiKeyFile (choose an API key or basic auth)',
+    ),
+    ...both(
+      !!s['elasticsearch.passwordFile'] && !s['elasticsearch.username'],
+      'elasticsearch.username',
+      'must be set with elasticsearch.passwordFile',
+    ),
+  ];
+}
+
+export const nodeSettings = {
+  'node.name': setting.string({ env: 'LCS_NODE_NAME', default: hostname(), description: "this node's name" }),
+};
+
+/** What every long-running process needs: its health server and its log level. */
+export const serveSettings = {
+  'http.listen': setting.string({
     env: 'LCS_HTTP_LISTEN',
     default: '127.0.0.1:0',
     description: 'host:port for /healthz, /readyz and /metrics (port 0 picks a free one)',
-    check: (v) => (/^[^\s]+:\d{1,5}$/.test(String(v)) ? undefined : 'must be host:port'),
-  },
-  {
-    key: 'log.level',
-    type: 'string',
+    check: (v) => (/^[^\s]+:\d{1,5}$/.test(v) ? undefined : 'must be host:port'),
+  }),
+  'log.level': setting.oneOf(['debug', 'info', 'warn', 'error'], {
     env: 'LCS_LOG_LEVEL',
     default: 'info',
     description: 'debug, info, warn or error',
-    check: (v) =>
-      ['debug', 'info', 'warn', 'error'].includes(String(v))
-        ? undefined
-        : 'must be debug, info, warn or error',
-  },
-  {
-    key: 'status.interval',
-    type: 'duration',
+  }),
+};
+
+export const statusSettings = {
+  'status.interval': setting.duration({
     env: 'LCS_STATUS_INTERVAL',
     default: 5000,
     description: 'how often the status record is written to etcd',
-  },
-];
+  }),
+};
+
+/** A component that runs on a node and reports its status: node name, serving, status interval. */
+export const processSettings = { ...nodeSettings, ...serveSettings, ...statusSettings };

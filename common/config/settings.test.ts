@@ -1,26 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../errors.ts';
-import { flagOf, loadSettings, parseDuration, renderHelp, type SettingSpec } from './settings.ts';
+import { flagOf, loadSettings, parseDuration, renderHelp, setting, type SettingsOf } from './settings.ts';
 
-const specs: SettingSpec[] = [
-  {
-    key: 'etcd.endpoints',
-    type: 'list',
+const specs = {
+  'etcd.endpoints': setting.list({
     env: 'LCS_ETCD_ENDPOINTS',
     default: ['http://127.0.0.1:2379'],
     description: 'etcd',
-  },
-  {
-    key: 'agent.maxLineBytes',
-    type: 'int',
+  }),
+  'agent.maxLineBytes': setting.int({
     default: 10,
     description: 'max',
-    check: (v) => (Number(v) > 0 ? undefined : 'must be greater than 0'),
-  },
-  { key: 'agent.poll', type: 'duration', default: 250, description: 'poll' },
-  { key: 'kafka.tls', type: 'bool', default: false, description: 'tls' },
-];
+    check: (v) => (v > 0 ? undefined : 'must be greater than 0'),
+  }),
+  'agent.poll': setting.duration({ default: 250, description: 'poll' }),
+  'kafka.tls': setting.bool({ default: false, description: 'tls' }),
+};
 
 test('precedence: flag > env > YAML > default', () => {
   const yaml = 'etcd:\n  endpoints: [http://yaml:2379]\nagent:\n  maxLineBytes: 5\n';
@@ -85,5 +81,41 @@ test('durations and flags', () => {
   assert.match(
     help,
     /--etcd-endpoints <list>\n\s+etcd \(default http:\/\/127\.0\.0\.1:2379\)\s+\[env LCS_ETCD_ENDPOINTS\]/,
+  );
+});
+
+test('the typed settings are derived from the one declaration', () => {
+  const decls = {
+    'a.count': setting.int({ default: 3, description: 'n' }),
+    'a.name': setting.string({ description: 'no default' }),
+    'a.mode': setting.oneOf(['fast', 'safe'], { default: 'safe', description: 'mode' }),
+    'a.roots': setting.list({ default: [], description: 'roots' }),
+  };
+  const s: SettingsOf<typeof decls> = loadSettings(decls, { argv: ['--a-mode', 'fast'], env: {} });
+  // Compile-time: a default makes a value always present; without one it may be undefined.
+  const count: number = s['a.count'];
+  const name: string | undefined = s['a.name'];
+  const mode: 'fast' | 'safe' = s['a.mode'];
+  const roots: string[] = s['a.roots'];
+  // @ts-expect-error a setting without a default is not always present
+  const required: string = s['a.name'];
+  // @ts-expect-error there is no such setting
+  void s['a.missing'];
+  assert.deepEqual(
+    { count, name, mode, roots, required },
+    {
+      count: 3,
+      name: undefined,
+      mode: 'fast',
+      roots: [],
+      required: undefined,
+    },
+  );
+  assert.throws(
+    () => loadSettings(decls, { argv: ['--config', 'c.yaml'], env: {}, readFile: () => 'a: {mode: quick}' }),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.key === 'a.mode' &&
+      e.message === 'a.mode: must be fast or safe (from c.yaml)',
   );
 });

@@ -1,25 +1,86 @@
 // Settings for every subcommand: flags, then the environment, then a YAML file (--config),
-// then defaults — in that order of precedence. Each component declares its specs; this file
-// parses, validates (errors name the key, the flag and the variable) and renders --help.
+// then defaults — in that order of precedence. Each component declares its settings once, as
+// an object of `setting.*(…)` keyed by the dotted key; the typed values (`SettingsOf`) are
+// derived from that declaration, so a setting is never described twice or cast by hand. This
+// file parses, checks each value (errors name the key, the flag and the variable) and renders
+// --help; rules across settings live in each component's `validate…Settings` beside its
+// declaration.
 
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.ts';
 
 export type SettingType = 'string' | 'int' | 'bool' | 'list' | 'duration';
+export type SettingValue = string | number | boolean | string[];
 
-export interface SettingSpec {
-  /** Dotted key, also the YAML path: `etcd.endpoints` ↔ `etcd: { endpoints: … }`. */
-  key: string;
-  type: SettingType;
-  description: string;
-  env?: string;
-  default?: string | number | boolean | string[];
+declare const valueType: unique symbol;
+
+/** One setting. Its key (also its YAML path: `etcd.endpoints` ↔ `etcd: { endpoints: … }`) is
+ * where it sits in its declaration object. `T` is the value's type; `Present` says a default
+ * makes the value always present. */
+export interface Setting<T extends SettingValue = SettingValue, Present extends boolean = boolean> {
+  readonly type: SettingType;
+  readonly description: string;
+  readonly env?: string;
+  readonly default?: T;
   /** Extra check on the typed value; returns a problem or undefined. */
-  check?: (value: unknown) => string | undefined;
+  check?(value: T): string | undefined;
+  /** Types only, never set: what SettingsOf derives. */
+  readonly [valueType]?: { value: T; present: Present };
 }
 
-export type SettingValues = Record<string, string | number | boolean | string[] | undefined>;
+/** A component's settings: dotted key → setting. Compose with object spread. */
+export type Declarations = Readonly<Record<string, Setting>>;
+
+type ValueOf<S> =
+  S extends Setting<infer T, infer Present> ? (Present extends true ? T : T | undefined) : never;
+
+/** The typed settings a declaration yields: `SettingsOf<typeof agentSettings>['agent.poll']` is a number. */
+export type SettingsOf<D extends Declarations> = { readonly [K in keyof D]: ValueOf<D[K]> };
+
+/** Any component's settings, for code that reads a few well-known keys. */
+export type SettingValues = Readonly<Record<string, SettingValue | undefined>>;
+
+interface Options<T> {
+  description: string;
+  env?: string;
+  check?: (value: T) => string | undefined;
+}
+interface Builder<T extends SettingValue> {
+  (o: Options<T> & { default: T }): Setting<T, true>;
+  (o: Options<T>): Setting<T, false>;
+}
+const builder =
+  <T extends SettingValue>(type: SettingType): Builder<T> =>
+  (o: Options<T> & { default?: T }) => ({ type, ...o });
+
+const spell = (names: readonly string[]): string =>
+  names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
+
+function oneOf<const E extends readonly string[]>(
+  names: E,
+  o: Options<E[number]> & { default: E[number] },
+): Setting<E[number], true>;
+function oneOf<const E extends readonly string[]>(names: E, o: Options<E[number]>): Setting<E[number], false>;
+function oneOf(names: readonly string[], o: Options<string> & { default?: string }): Setting<string> {
+  return {
+    type: 'string',
+    ...o,
+    check: (v) => (names.includes(v) ? o.check?.(v) : `must be ${spell(names)}`),
+  };
+}
+
+/** The setting constructors: `setting.int({ default: 10, description: '…', check })`. */
+export const setting = {
+  string: builder<string>('string'),
+  int: builder<number>('int'),
+  bool: builder<boolean>('bool'),
+  list: builder<string[]>('list'),
+  /** Milliseconds; accepts 500ms, 5s, 2m, 1h or a number of milliseconds. */
+  duration: builder<number>('duration'),
+  /** A string that must be one of `names`; typed as their union. */
+  oneOf,
+};
 
 export const flagOf = (key: string): string =>
   '--' + key.replace(/\./g, '-').replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
@@ -32,36 +93,35 @@ export interface SettingSources {
 }
 
 /** Parses argv/env/YAML into typed values; throws ConfigError naming the key. */
-export function loadSettings(specs: SettingSpec[], sources: SettingSources): SettingValues {
-  const flags = parseFlags(specs, sources.argv);
+export function loadSettings<D extends Declarations>(decls: D, sources: SettingSources): SettingsOf<D> {
+  const flags = parseFlags(decls, sources.argv);
   const fromFlag = flags.get('config');
   const file = typeof fromFlag === 'string' ? fromFlag : sources.env['LCS_CONFIG'];
   const yaml = file === undefined ? {} : loadYaml(file, sources.readFile ?? ((p) => readFileSync(p, 'utf8')));
-  const out: SettingValues = {};
-  for (const spec of specs) {
-    const fromFlag = flags.get(spec.key);
+  const out: Record<string, SettingValue | undefined> = {};
+  for (const [key, spec] of Object.entries(decls)) {
+    const fromFlag = flags.get(key);
     const fromEnv = spec.env ? sources.env[spec.env] : undefined;
-    const fromYaml = lookup(yaml, spec.key);
-    let value: SettingValues[string];
+    const fromYaml = lookup(yaml, key);
+    let value: SettingValue | undefined;
     let origin: string;
-    if (fromFlag !== undefined)
-      [value, origin] = [convert(spec, fromFlag, flagOf(spec.key)), flagOf(spec.key)];
+    if (fromFlag !== undefined) [value, origin] = [convert(key, spec, fromFlag, flagOf(key)), flagOf(key)];
     else if (fromEnv !== undefined && fromEnv !== '')
-      [value, origin] = [convert(spec, fromEnv, spec.env!), spec.env!];
+      [value, origin] = [convert(key, spec, fromEnv, spec.env!), spec.env!];
     else if (fromYaml !== undefined)
-      [value, origin] = [convert(spec, fromYaml, `${file}: ${spec.key}`), `${file}`];
+      [value, origin] = [convert(key, spec, fromYaml, `${file}: ${key}`), `${file}`];
     else [value, origin] = [spec.default, 'default'];
     if (value !== undefined && spec.check) {
       const problem = spec.check(value);
-      if (problem) throw new ConfigError(spec.key, `${problem} (from ${origin})`);
+      if (problem) throw new ConfigError(key, `${problem} (from ${origin})`);
     }
-    out[spec.key] = value;
+    out[key] = value;
   }
-  return out;
+  return out as SettingsOf<D>;
 }
 
-function parseFlags(specs: SettingSpec[], argv: string[]): Map<string, string | boolean> {
-  const byFlag = new Map(specs.map((s) => [flagOf(s.key), s]));
+function parseFlags(decls: Declarations, argv: string[]): Map<string, string | boolean> {
+  const byFlag = new Map(Object.entries(decls).map(([key, s]) => [flagOf(key), { key, type: s.type }]));
   const out = new Map<string, string | boolean>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -117,9 +177,8 @@ function lookup(doc: Record<string, unknown>, key: string): unknown {
   return cur;
 }
 
-function convert(spec: SettingSpec, raw: unknown, origin: string): SettingValues[string] {
-  const bad = (what: string) =>
-    new ConfigError(spec.key, `${what}, got ${JSON.stringify(raw)} (from ${origin})`);
+function convert(key: string, spec: Setting, raw: unknown, origin: string): SettingValue {
+  const bad = (what: string) => new ConfigError(key, `${what}, got ${JSON.stringify(raw)} (from ${origin})`);
   switch (spec.type) {
     case 'string':
       if (typeof raw === 'string' || typeof raw === 'number') return String(raw);
@@ -164,7 +223,7 @@ export function parseDuration(raw: unknown): number | undefined {
   return Math.round(Number(m[1]) * unit);
 }
 
-export function renderHelp(command: string, summary: string, specs: SettingSpec[]): string {
+export function renderHelp(command: string, summary: string, decls: Declarations): string {
   const lines = [
     `Usage: lcs ${command} [--config file.yaml] [flags]`,
     '',
@@ -172,13 +231,13 @@ export function renderHelp(command: string, summary: string, specs: SettingSpec[
     '',
     'Flags (flag > environment > YAML file > default):',
   ];
-  for (const s of specs) {
+  for (const [key, s] of Object.entries(decls)) {
     const dflt =
       s.default === undefined
         ? ''
         : ` (default ${Array.isArray(s.default) ? s.default.join(',') : s.default})`;
-    lines.push(`  ${flagOf(s.key)} <${s.type}>`);
-    lines.push(`      ${s.description}${dflt}${s.env ? `  [env ${s.env}]` : ''}  [yaml ${s.key}]`);
+    lines.push(`  ${flagOf(key)} <${s.type}>`);
+    lines.push(`      ${s.description}${dflt}${s.env ? `  [env ${s.env}]` : ''}  [yaml ${key}]`);
   }
   lines.push(
     '  --config <file>',

@@ -1,36 +1,48 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BUILT_MAIN, buildIsFresh, ensureBuild } from './build.ts';
 import { REPO_ROOT } from './layout.ts';
+import { nodeFlagsFor } from '../../cmd/lcs/commands.ts';
+
+const agentFlags = nodeFlagsFor('agent');
 
 /** A source file and the build inputs the launcher compares with the build's stamp. */
-const INPUTS = [
-  'agent/x.ts',
-  'common/cli/main.ts',
-  'tsconfig.json',
-  'tsconfig.build.json',
-  'package-lock.json',
-];
+const INPUTS = ['agent/x.ts', 'cmd/lcs/main.ts', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
 
-/** A repo-shaped tree with the real launcher, a run.sh that prints what it would run, and a build. */
+/** A repo-shaped tree with the real launcher, a `node` that prints what it would run, and a build. */
 function fakeTree(): {
   root: string;
   age: (rel: string, secondsAgo: number) => void;
   launch: (...a: string[]) => string;
+  node: string;
 } {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lcs-launcher-'));
   const put = (rel: string, text: string): void => {
     fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
     fs.writeFileSync(path.join(root, rel), text);
   };
-  put('common/bin/lcs', fs.readFileSync(path.join(REPO_ROOT, 'common/bin/lcs'), 'utf8'));
-  put('deploy/local/run.sh', 'echo "$@"\n');
+  put('cmd/lcs/lcs', fs.readFileSync(path.join(REPO_ROOT, 'cmd/lcs/lcs'), 'utf8'));
+  // Answers the launcher's questions (its version, the command's flags) as Node 24 and the
+  // real CLI would, and otherwise prints its arguments instead of running them.
+  put(
+    'bin/node',
+    [
+      '#!/bin/sh',
+      'case "$1" in -p) echo "${FAKE_NODE_MAJOR:-24}"; exit 0 ;; --version) echo "v${FAKE_NODE_MAJOR:-24}.0.0"; exit 0 ;; esac',
+      'if [ "${3:-}" = --node-flags ]; then',
+      `  case "\${4:-}" in agent) printf '%s\\n' ${agentFlags.join(' ')} ;; *) echo --process-flag ;; esac; exit 0`,
+      'fi',
+      'echo "$@"',
+      '',
+    ].join('\n'),
+  );
+  fs.chmodSync(path.join(root, 'bin/node'), 0o755);
   for (const f of INPUTS) put(f, '');
-  put('.lcs/build/common/cli/main.js', '');
+  put('.lcs/build/cmd/lcs/main.js', '');
   put('.lcs/build/.stamp', '');
   const age = (rel: string, secondsAgo: number): void => {
     const t = new Date(Date.now() - secondsAgo * 1000);
@@ -38,32 +50,51 @@ function fakeTree(): {
   };
   for (const f of INPUTS) age(f, 60);
   const launch = (...a: string[]): string =>
-    execFileSync('sh', [path.join(root, 'common/bin/lcs'), ...a], { encoding: 'utf8' }).trim();
-  return { root, age, launch };
+    execFileSync('sh', [path.join(root, 'cmd/lcs/lcs'), ...a], {
+      encoding: 'utf8',
+      env: { ...process.env, LCS_NODE: path.join(root, 'bin/node') },
+    }).trim();
+  return { root, age, launch, node: path.join(root, 'bin/node') };
 }
 
 test('lcs runs the compiled build while it is newer than every source, and the sources otherwise', () => {
   const t = fakeTree();
   try {
     assert.equal(buildIsFresh(t.root), true);
-    assert.equal(t.launch('transfer', '--help'), `${t.root}/.lcs/build/common/cli/main.js transfer --help`);
-    assert.match(
-      t.launch('agent'),
-      /^--max-semi-space-size=8 --no-allocation-site-pretenuring \S+\/\.lcs\/build\/common\/cli\/main\.js agent$/,
+    assert.equal(
+      t.launch('transfer', '--help'),
+      `--process-flag ${t.root}/.lcs/build/cmd/lcs/main.js transfer --help`,
     );
+    assert.equal(t.launch('agent'), `${agentFlags.join(' ')} ${t.root}/.lcs/build/cmd/lcs/main.js agent`);
 
     t.age('.lcs/build/.stamp', 120); // a source edited after the build
     assert.equal(buildIsFresh(t.root), false);
-    assert.equal(t.launch('transfer'), `${t.root}/common/cli/main.ts transfer`);
+    assert.equal(t.launch('transfer'), `--process-flag ${t.root}/cmd/lcs/main.ts transfer`);
 
     t.age('.lcs/build/.stamp', 0);
     t.age('package-lock.json', -60); // dependencies changed after the build
     assert.equal(buildIsFresh(t.root), false);
-    assert.equal(t.launch('transfer'), `${t.root}/common/cli/main.ts transfer`);
+    assert.equal(t.launch('transfer'), `--process-flag ${t.root}/cmd/lcs/main.ts transfer`);
 
     fs.rmSync(path.join(t.root, '.lcs'), { recursive: true });
     assert.equal(buildIsFresh(t.root), false);
-    assert.equal(t.launch('operator'), `${t.root}/common/cli/main.ts operator`);
+    assert.equal(t.launch('operator'), `--process-flag ${t.root}/cmd/lcs/main.ts operator`);
+  } finally {
+    fs.rmSync(t.root, { recursive: true, force: true });
+  }
+});
+
+test('the launcher refuses a Node older than 24 with a message that says what to do, and installs nothing', () => {
+  const t = fakeTree();
+  try {
+    const r = spawnSync('sh', [path.join(t.root, 'cmd/lcs/lcs'), 'agent'], {
+      encoding: 'utf8',
+      env: { ...process.env, LCS_NODE: t.node, FAKE_NODE_MAJOR: '20' },
+    });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /LCS needs Node\.js 24 or newer; found v20\.0\.0 .*set LCS_NODE/);
+    assert.equal(r.stdout, '');
+    assert.equal(fs.existsSync(path.join(t.root, 'node_modules')), false);
   } finally {
     fs.rmSync(t.root, { recursive: true, force: true });
   }
@@ -77,5 +108,5 @@ test('the compiled CLI runs and says what the sources say', () => {
     execFileSync(process.execPath, [entry, 'agent', '--help'], { encoding: 'utf8', cwd: REPO_ROOT });
   const compiled = help(BUILT_MAIN);
   assert.match(compiled, /--agent-kafka-client/);
-  assert.equal(compiled, help(path.join(REPO_ROOT, 'common/cli/main.ts')));
+  assert.equal(compiled, help(path.join(REPO_ROOT, 'cmd/lcs/main.ts')));
 });

@@ -1,7 +1,7 @@
-// Compiles the runtime code (common, agent, transfer, operator, ...) to JavaScript in
+// Compiles the runtime code (cmd, common, agent, transfer, operator, ...) to JavaScript in
 // .lcs/build with tsconfig.build.json. Type stripping costs each process ~18 MB of memory at
 // start-up and again whenever it loads a module; `lcs` runs this build instead when it is
-// up to date (common/bin/lcs), and bench/agent measures the agent this way, as production runs
+// up to date (cmd/lcs/lcs), and bench/agent measures the agent this way, as production runs
 // it. Usage: sh deploy/local/run.sh deploy/local/build.ts [--if-stale]
 
 import { execFileSync } from 'node:child_process';
@@ -13,8 +13,8 @@ import { REPO_ROOT } from './layout.ts';
 export const BUILD_DIR = path.join(REPO_ROOT, '.lcs', 'build');
 /** Written after a successful compile; the launcher compares source times with it. */
 export const BUILD_STAMP = path.join(BUILD_DIR, '.stamp');
-export const BUILT_MAIN = path.join(BUILD_DIR, 'common', 'cli', 'main.js');
-const SOURCE_DIRS = ['common', 'agent', 'transfer', 'metrics', 'operator', 'console'];
+export const BUILT_MAIN = path.join(BUILD_DIR, 'cmd', 'lcs', 'main.js');
+const SOURCE_DIRS = ['cmd', 'common', 'agent', 'transfer', 'metrics', 'operator', 'console'];
 const INPUTS = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
 
 function newestSource(root: string): number {

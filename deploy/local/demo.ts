@@ -1,12 +1,15 @@
 // `npm run demo`: the original project's demo on the real services. Starts etcd, Kafka and
 // Elasticsearch, the transfer and the agent, writes /collect_log_conf to collect
 // logs/web.log into topic "web", generates sample lines, and shows them arriving in
-// Elasticsearch. Ctrl-C stops everything it started.
+// Elasticsearch. Ctrl-C stops everything it started, each component cleanly (the transfer
+// commits and leaves its consumer group, the agent writes its final checkpoints), so the next
+// demo starts at once. The components run through the launcher (cmd/lcs/lcs), as users run them.
 // Flags: --exit-after N (exit 0 once N generated lines are searchable; used by the tests),
 //        --rate N (lines per second, default 5).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, openSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import * as services from './services.ts';
@@ -48,11 +51,22 @@ const env = {
   LCS_STATUS_INTERVAL: '2s',
 };
 
-const children: ChildProcess[] = [];
-function startComponent(name: string): void {
+/** A port nobody listens on now, for a component's /healthz /readyz /metrics. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+const children: { name: string; child: ChildProcess; http: string }[] = [];
+async function startComponent(name: string): Promise<void> {
   const out = openSync(join(state, `${name}.log`), 'a');
-  const child = spawn(process.execPath, [...process.execArgv, join(root, 'common/cli/main.ts'), name], {
-    env,
+  const listen = `127.0.0.1:${await freePort()}`;
+  // The launcher execs node, so the child's pid is the component's and signals reach it.
+  const child = spawn('sh', [join(root, 'cmd/lcs/lcs'), name], {
+    env: { ...env, LCS_NODE: process.execPath, LCS_HTTP_LISTEN: listen },
     stdio: ['ignore', out, out],
   });
   child.on('exit', (code, sig) => {
@@ -61,7 +75,7 @@ function startComponent(name: string): void {
       void stop(1);
     }
   });
-  children.push(child);
+  children.push({ name, child, http: `http://${listen}` });
   say(`started lcs ${name} (pid ${child.pid}, log ${join(state, `${name}.log`)})`);
 }
 
@@ -69,8 +83,9 @@ const etcd = new Etcd3({ hosts: ep.etcd });
 const conf = [{ path: webLog, topic: 'web' }];
 await etcd.put('/collect_log_conf').value(JSON.stringify(conf));
 say(`put /collect_log_conf = ${JSON.stringify(conf)}`);
-startComponent('transfer');
-startComponent('agent');
+const startedAt = Date.now();
+await startComponent('transfer');
+await startComponent('agent');
 
 const runId = Date.now().toString(36);
 let written = 0;
@@ -98,18 +113,54 @@ say(
 say('status:     ETCDCTL_API=3 etcdctl --endpoints ' + ep.etcd + ' get --prefix /lcs/v1/status/');
 say('Ctrl-C stops everything the demo started.');
 
-const progress = setInterval(async () => {
+const isReady = async (http: string): Promise<boolean> => {
   try {
+    return (await fetch(`${http}/readyz`)).ok;
+  } catch {
+    return false;
+  }
+};
+
+// Every 2 s a progress line; until the first line is searchable, a look every 250 ms so the
+// demo can say how long the pipeline took to deliver it once the agent and the transfer were
+// ready (a transfer that joins its consumer group late shows here).
+let readyAt: number | undefined;
+let firstFound = false;
+let lastReport = 0;
+let busy = false;
+const progress = setInterval(async () => {
+  if (busy || (firstFound && Date.now() - lastReport < 2000)) return;
+  busy = true;
+  try {
+    if (readyAt === undefined && (await Promise.all(children.map((c) => isReady(c.http)))).every(Boolean)) {
+      readyAt = Date.now();
+      say(
+        `the agent and the transfer are ready, ${((readyAt - startedAt) / 1000).toFixed(1)} s after they started`,
+      );
+    }
     const res = await fetch(
       `${ep.elasticsearch}/web-*/_count?q=message:${runId}&ignore_unavailable=true&allow_no_indices=true`,
     );
     const found = ((await res.json()) as { count?: number }).count ?? 0;
-    say(`${written} lines written, ${found} searchable in web-*`);
-    if (exitAfter && found >= exitAfter) await stop(0);
+    if (!firstFound && found > 0) {
+      firstFound = true;
+      const since = (t: number) => ((Date.now() - t) / 1000).toFixed(1);
+      say(
+        `first lines searchable ${readyAt === undefined ? 'before' : `${since(readyAt)} s after`} the agent and the transfer were ready (${since(startedAt)} s after they started)`,
+      );
+    }
+    const done = exitAfter > 0 && found >= exitAfter;
+    if (done || Date.now() - lastReport >= 2000) {
+      lastReport = Date.now();
+      say(`${written} lines written, ${found} searchable in web-*`);
+    }
+    if (done) await stop(0);
   } catch (err) {
     say(`could not ask Elasticsearch: ${(err as Error).message}`);
+  } finally {
+    busy = false;
   }
-}, 2000);
+}, 250);
 
 let stopping = false;
 async function stop(code: number): Promise<void> {
@@ -118,14 +169,26 @@ async function stop(code: number): Promise<void> {
   clearInterval(generator);
   clearInterval(progress);
   say('stopping the agent and the transfer');
-  await Promise.all(
+  // After Ctrl-C they already have the terminal's SIGINT; this SIGTERM is the same request
+  // (cmd/lcs/signals.ts), so neither cuts its shutdown short.
+  const codes = await Promise.all(
     children.map(
-      (c) =>
-        new Promise<void>((r) =>
-          c.exitCode !== null ? r() : (c.once('exit', () => r()), c.kill('SIGTERM')),
+      ({ child }) =>
+        new Promise<number | null>((r) =>
+          child.exitCode !== null || child.signalCode !== null
+            ? r(child.exitCode)
+            : (child.once('exit', (c) => r(c)), child.kill('SIGTERM')),
         ),
     ),
   );
+  children.forEach(({ name }, i) =>
+    say(
+      codes[i] === 0
+        ? `lcs ${name} stopped cleanly`
+        : `lcs ${name} exited with ${codes[i]}; its log: ${join(state, `${name}.log`)}`,
+    ),
+  );
+  if (codes.some((c) => c !== 0)) code = code || 1;
   etcd.close();
   if (started.length) {
     say(`stopping the services the demo started: ${started.join(', ')}`);

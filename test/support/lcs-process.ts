@@ -31,7 +31,7 @@ export function startLcs(
     [
       '--disable-warning=ExperimentalWarning',
       '--disable-warning=TimeoutNegativeWarning',
-      join(repoRoot, 'common/cli/main.ts'),
+      join(repoRoot, 'cmd/lcs/main.ts'),
       component,
       ...args,
     ],

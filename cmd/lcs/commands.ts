@@ -1,0 +1,48 @@
+// The composition root: every `lcs` subcommand, what it does, and the Node/V8 flags its
+// process runs with. Each component's code is loaded only when it runs: the agent on every
+// node should not carry the operator's Kubernetes client or the transfer's Elasticsearch
+// client in its memory. The only place that imports every component (lint/layering.ts).
+
+import type { ComponentCommand, ComponentDeclarations } from '../../common/component.ts';
+
+export interface CommandEntry {
+  summary: string;
+  /** Node/V8 flags for this command's process; the launcher (cmd/lcs/lcs) passes them to node. */
+  nodeFlags?: readonly string[];
+  load(): Promise<ComponentCommand<ComponentDeclarations>>;
+}
+
+/** For every command's process: kafkajs 2.2.4 schedules a negative timeout on Node >= 22
+ * (harmless, docs/decisions.md), and type stripping is still announced as experimental. */
+export const PROCESS_NODE_FLAGS = [
+  '--disable-warning=ExperimentalWarning',
+  '--disable-warning=TimeoutNegativeWarning',
+] as const;
+
+export const commands: Record<string, CommandEntry> = {
+  agent: {
+    summary: 'Tails the log files named by the collect entries for this node and sends every line to Kafka.',
+    // The agent runs on every node. A smaller young generation keeps its memory down at no CPU
+    // cost; allocation-site pretenuring, once it saw lines survive while Kafka was slow,
+    // allocated every later line's objects in the old generation (tens of MB of garbage
+    // between full GCs). Both measured with bench/agent (docs/benchmarks-agent.md), which
+    // runs the agent with these same flags.
+    nodeFlags: ['--max-semi-space-size=8', '--no-allocation-site-pretenuring'],
+    load: async () => (await import('../../agent/main.ts')).agentCommand,
+  },
+  transfer: {
+    summary:
+      'Consumes the collected topics from Kafka and indexes every event into Elasticsearch exactly once.',
+    load: async () => (await import('../../transfer/main.ts')).transferCommand,
+  },
+  operator: {
+    summary:
+      'Reconciles LogCollection resources into collect entries in etcd and reports what the agents do with them.',
+    load: async () => (await import('../../operator/main.ts')).operatorCommand,
+  },
+};
+
+/** Every Node flag `lcs <name>` runs with (an unknown name gets the process flags only). */
+export function nodeFlagsFor(name: string): string[] {
+  return [...PROCESS_NODE_FLAGS, ...(Object.hasOwn(commands, name) ? (commands[name]!.nodeFlags ?? []) : [])];
+}
