@@ -3,7 +3,7 @@
 // shape encode.ts writes for plain lines, without parsing the message; anything else is parsed
 // in full by the caller and read with headOf. Both give the same answer for any text the fast
 // path accepts (reader.test.ts checks it on random and hostile records): its grammar is a
-// subset of JSON's, string by string and number by number, and names each key once.
+// subset of JSON's, string by string and number by number, and names each key it reads once.
 
 import { MAX_EVENT_ID_CHARS } from './id.ts';
 
