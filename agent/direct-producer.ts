@@ -16,6 +16,7 @@ import type { KafkaConfig } from 'kafkajs';
 // First: it must replace kafkajs's request framing before kafkajs's connection module loads.
 import { framedPayload, requestRoom } from './kafkajs-framing.ts';
 import { BATCH_HEADER_BYTES, recordBatchBytes, recordBytes, writeRecordBatch } from './record-batch.ts';
+import { refusedStub } from '../common/event/stub.ts';
 import { blockOf, type RecordBlock } from './record-block.ts';
 import type { RecordProducer } from './sink.ts';
 
@@ -69,8 +70,6 @@ const ACKS_ALL = -1;
 /** Kafka's answers for a record batch over the topic's max.message.bytes. */
 const MESSAGE_TOO_LARGE = 10;
 const RECORD_LIST_TOO_LARGE = 18;
-/** What is kept of the message of a record Kafka refuses even alone. */
-const STUB_MESSAGE_CHARS = 1024;
 const LIMIT_TTL_MS = 10 * 60_000;
 // A file's records share a key, so its partition is hashed once. Bounded: cleared when full.
 const MAX_CACHED_KEYS = 10_000;
@@ -369,24 +368,4 @@ export interface RefusedRecord {
   topic: string;
   partition: number;
   bytes: number;
-}
-
-/** The stub sent for a record its topic refuses: what identifies and places it, and why. */
-export function refusedStub(value: Buffer, topic: string): string {
-  let ev: Record<string, unknown> = {};
-  try {
-    ev = JSON.parse(value.toString('utf8')) as Record<string, unknown>;
-  } catch {
-    // not JSON: only the error is left
-  }
-  const message = typeof ev['message'] === 'string' ? ev['message'] : '';
-  const stub: Record<string, unknown> = {};
-  for (const k of ['@timestamp', 'log', 'host', 'collection', 'kubernetes', 'stream'])
-    if (ev[k] !== undefined) stub[k] = ev[k];
-  stub['message'] = message.slice(0, STUB_MESSAGE_CHARS);
-  stub['event'] = { ...((ev['event'] as object | undefined) ?? {}), truncated: true };
-  stub['error'] = {
-    message: `Kafka refused the ${value.length}-byte record: topic ${topic} takes less (max.message.bytes); the message is cut to ${STUB_MESSAGE_CHARS} characters`,
-  };
-  return JSON.stringify(stub);
 }

@@ -2,13 +2,7 @@
 // agent could read them, per collection and file. No other shipper reports this; users see
 // it in the status and in lcs_agent_loss_bytes_total instead of discovering gaps in Kibana.
 
-export interface LossRecord {
-  collection: string;
-  path: string;
-  bytes: number;
-  reason: string;
-  at: string;
-}
+import type { LossRecord } from '../common/status/agent.ts';
 
 export class LossLedger {
   private readonly recent: LossRecord[] = [];

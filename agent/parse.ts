@@ -2,6 +2,7 @@
 // v1: raw and json (auto = json when the line looks like an object, else raw). Issue 3
 // adds cri, docker, partial-line merging and multiline in their own files.
 
+import { isAlwaysOwned } from '../common/event/event.ts';
 import type { Format } from '../common/schema/collect-entry.ts';
 
 export interface Parsed {
@@ -12,8 +13,6 @@ export interface Parsed {
 }
 
 export type LineParser = (text: string) => Parsed;
-
-const RESERVED = new Set(['@timestamp', 'event', 'log', 'host', 'collection', 'kubernetes', 'fields']);
 
 export function parseJsonLine(text: string): Parsed {
   let obj: unknown;
@@ -26,8 +25,8 @@ export function parseJsonLine(text: string): Parsed {
     return { message: text, error: 'JSON but not an object' };
   const o = obj as Record<string, unknown>;
   const fields: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o))
-    if (!RESERVED.has(k) && k !== 'message' && k !== 'msg') fields[k] = v;
+  // The agent's own names (common/event) are not the line's to set; `msg` is read as the message.
+  for (const [k, v] of Object.entries(o)) if (!isAlwaysOwned(k) && k !== 'msg') fields[k] = v;
   const message = typeof o.message === 'string' ? o.message : typeof o.msg === 'string' ? o.msg : text;
   const ts = o['@timestamp'] ?? o.time ?? o.timestamp ?? o.ts;
   const timestamp = normaliseTime(ts);

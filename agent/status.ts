@@ -1,48 +1,13 @@
-// AgentStatus (DESIGN.md "Status and observability"): per tailer the collection, file,
-// offset, size, lag, events/s and last error, plus the config revision applied.
+// The agent's status record (AgentStatus, common/status/agent.ts) from its running collections,
+// sink and ledger, and the events/s rates it shows. The record is a contract other components
+// parse; status.test.ts checks that what is written here is what they read.
 
+import type { AgentStatus, CollectionStatus, TailerStatus } from '../common/status/agent.ts';
 import type { CollectionRunner } from './collection.ts';
 import type { PlannedCollection } from './plan.ts';
 import type { KafkaSink } from './sink.ts';
-import type { LossLedger, LossRecord } from './loss-ledger.ts';
-
-export interface TailerStatus {
-  collection: string;
-  file: string;
-  fileId?: string;
-  state: string;
-  offset: number;
-  size: number;
-  lagBytes: number;
-  eventsPerSec: number;
-  lastError?: string;
-}
-
-export interface CollectionStatus {
-  topic: string;
-  modRevision: number;
-  files: number;
-  eventsPerSec: number;
-  errors: string[];
-  lostBytes?: number;
-}
-
-export interface AgentStatus {
-  node: string;
-  pid: number;
-  startedAt: string;
-  updatedAt: string;
-  configRevision: number;
-  etcd: { connected: boolean; lastError?: string };
-  kafka: { connected: boolean; bufferedBytes: number; lastError?: string };
-  collections: Record<string, CollectionStatus>;
-  rejected: Record<string, string>;
-  tailers: TailerStatus[];
-  /** Recent losses (rotated away, deleted or truncated before read). */
-  loss?: LossRecord[];
-  /** The pod resolver's state (Kubernetes mode only). */
-  kubernetes?: { synced: boolean; pods: number; lists: number; lastError?: string };
-}
+import type { Tailer } from './tailer.ts';
+import type { LossLedger } from './loss-ledger.ts';
 
 /** Events per second per collection over a sliding window of recent seconds. */
 export class RateTracker {
@@ -73,14 +38,29 @@ export class RateTracker {
   }
 }
 
+/** What the record reads of a running collection (narrowed, so a test can hand it plain objects). */
+export interface RunningCollection {
+  plan: Pick<PlannedCollection, 'name' | 'modRevision' | 'error'> & { entry: { topic: string } };
+  runner: {
+    errors: CollectionRunner['errors'];
+    tailers: ReadonlyMap<
+      unknown,
+      { opts: { path: string } } & Pick<
+        Tailer,
+        'fileId' | 'state' | 'ackedPos' | 'size' | 'lagBytes' | 'lastError'
+      >
+    >;
+  };
+}
+
 export function renderAgentStatus(input: {
   node: string;
   now: number;
   startedAt: number;
   configRevision: number;
   etcd: AgentStatus['etcd'];
-  sink: KafkaSink;
-  running: { plan: PlannedCollection; runner: CollectionRunner }[];
+  sink: Pick<KafkaSink, 'connected' | 'bufferedBytes' | 'lastError'>;
+  running: RunningCollection[];
   rejected: Map<string, string>;
   rates: RateTracker;
   ledger: LossLedger;

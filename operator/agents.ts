@@ -1,20 +1,10 @@
 // What the agents report about one collection, folded from their status records
-// (AgentStatus, agent/status.ts) into the numbers a LogCollection's status shows. Pure.
+// (AgentStatus, common/status/agent.ts) into the numbers a LogCollection's status shows. Pure.
 
-export interface AgentCollectionReport {
-  topic?: string;
-  modRevision?: number;
-  files?: number;
-  eventsPerSec?: number;
-  errors?: string[];
-}
+import type { AgentStatus } from '../common/status/agent.ts';
 
 /** The part of an agent's status record the operator reads. */
-export interface AgentRecord {
-  node: string;
-  collections: Record<string, AgentCollectionReport>;
-  rejected: Record<string, string>;
-}
+export type AgentRecord = Pick<AgentStatus, 'node' | 'collections' | 'rejected'>;
 
 export interface AgentSummary {
   agents: number;
@@ -22,21 +12,6 @@ export interface AgentSummary {
   agentsWithErrors: number;
   eventsPerSec: number;
   lastError?: string;
-}
-
-/** Parses a raw status value; tolerant, since agents of another version may add fields. */
-export function parseAgentRecord(key: string, raw: string): AgentRecord | undefined {
-  try {
-    const v = JSON.parse(raw) as Partial<AgentRecord>;
-    if (typeof v !== 'object' || v === null) return undefined;
-    return {
-      node: typeof v.node === 'string' ? v.node : key.slice(key.lastIndexOf('/') + 1),
-      collections: typeof v.collections === 'object' && v.collections !== null ? v.collections : {},
-      rejected: typeof v.rejected === 'object' && v.rejected !== null ? v.rejected : {},
-    };
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -68,7 +43,7 @@ export function summarize(
     if (c) {
       agents++;
       if (modRevision !== undefined && c.modRevision === modRevision) upToDate++;
-      rate += typeof c.eventsPerSec === 'number' ? c.eventsPerSec : 0;
+      rate += c.eventsPerSec;
     }
     if (errors.length) {
       withErrors++;

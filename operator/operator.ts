@@ -11,7 +11,8 @@ import { Registry, registerShared } from '../common/observe/metrics.ts';
 import { EtcdMirror } from '../common/etcd/mirror.ts';
 import type { RawValue } from '../common/config/snapshot.ts';
 import { AGENT_STATUS_PREFIX, K8S_PREFIX } from '../common/keyspace.ts';
-import { parseAgentRecord, type AgentRecord } from './agents.ts';
+import { parseAgentStatus } from '../common/status/agent.ts';
+import type { AgentRecord } from './agents.ts';
 import { Controller } from './controller.ts';
 import { etcdEntryWriter } from './etcd-entries.ts';
 import { LogCollectionInformer } from './informer.ts';
@@ -204,7 +205,19 @@ export class Operator {
       if (k.startsWith(AGENT_STATUS_PREFIX)) {
         const old = this.agents.get(k)?.record;
         const raw = state.get(k);
-        const record = raw ? parseAgentRecord(k, raw.value) : undefined;
+        const parsed = raw ? parseAgentStatus(raw.value, k) : undefined;
+        // A record this operator cannot read counts as no report (an agent of another version
+        // may write more; only a value that is not an object at all is refused).
+        if (parsed && !parsed.ok)
+          this.deps.logger.warn('agent status ignored', { key: k, error: parsed.error });
+        // Only what the operator reads is kept: a record lists every tailer of its node.
+        const record: AgentRecord | undefined = parsed?.ok
+          ? {
+              node: parsed.value.node,
+              collections: parsed.value.collections,
+              rejected: parsed.value.rejected,
+            }
+          : undefined;
         if (raw) this.agents.set(k, { modRevision: raw.modRevision, record });
         else this.agents.delete(k);
         // Only the collections this agent reports (before or now) can have changed.

@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeSnapshot, emptySnapshot, type RawValue } from '../common/config/snapshot.ts';
-import { EventEncoder } from '../agent/encode.ts';
-import type { AssembledEvent } from '../agent/assembler.ts';
+import { EventEncoder, type EncodableEvent } from '../common/event/encode.ts';
 import { toDoc } from './documents.ts';
 import { routingFrom } from './routing.ts';
 
@@ -33,9 +32,8 @@ const routing = routingFrom(
 const slow = (value: string) =>
   toDoc({ topic: 't', partition: 0, offset: '1', timestamp: '0', value: Buffer.from(`\n${value}`) }, routing);
 
-const ev = (message: string, extra: Partial<AssembledEvent> = {}): AssembledEvent => ({
+const ev = (message: string, extra: Partial<EncodableEvent> = {}): EncodableEvent => ({
   offset: 7,
-  end: 9,
   message,
   truncated: false,
   invalidUtf8: false,

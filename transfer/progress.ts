@@ -1,23 +1,10 @@
 // What the transfer has done and is doing, kept in one place so the status record and the
 // Prometheus metrics tell the same story: per-partition commits and lag, documents per
 // second over a sliding window, bulk latency, retries, dead letters, Elasticsearch outages.
-// Time comes in as an argument, so the arithmetic is unit-tested without a clock.
+// Time comes in as an argument, so the arithmetic is unit-tested without a clock. The
+// snapshot's shape is the progress part of TransferStatus (common/status/transfer.ts).
 
-export interface PartitionProgress {
-  committed?: string;
-  lag?: number;
-}
-
-export interface ProgressSnapshot {
-  indexed: number;
-  retried: number;
-  deadLettered: number;
-  commitFailures: number;
-  documentsPerSecond: number;
-  bulk: { requests: number; lastMs?: number; avgMs?: number };
-  elasticsearch: { up: boolean; downSince?: string; lastError?: string };
-  partitions: Record<string, Record<string, PartitionProgress>>;
-}
+import type { PartitionProgress, TransferProgress } from '../common/status/transfer.ts';
 
 export class Progress {
   indexed = 0;
@@ -81,8 +68,8 @@ export class Progress {
     return now > t0 ? Math.round(((this.indexed - n0) * 1000) / (now - t0)) : 0;
   }
 
-  snapshot(now: number): ProgressSnapshot {
-    const partitions: ProgressSnapshot['partitions'] = {};
+  snapshot(now: number): TransferProgress {
+    const partitions: TransferProgress['partitions'] = {};
     for (const [topic, ps] of [...this.partitions].sort(([a], [b]) => a.localeCompare(b)))
       partitions[topic] = Object.fromEntries(
         [...ps].sort(([a], [b]) => a - b).map(([p, v]) => [p, { ...v }]),

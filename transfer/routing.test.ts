@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeSnapshot, emptySnapshot, type RawValue } from '../common/config/snapshot.ts';
 import { toDoc } from './documents.ts';
-import { dailyIndex, routingFrom } from './routing.ts';
+import { routingFrom } from './routing.ts';
 
 const snap = decodeSnapshot(
   emptySnapshot,
@@ -27,11 +27,6 @@ test('topics and index bases come from the entries', () => {
   assert.deepEqual(r.topics, ['Web', 'net']);
   assert.equal(r.byCollection.get('adhoc/a'), 'weblogs');
   assert.equal(r.byTopic.get('net'), 'net');
-});
-
-test('daily indices are UTC dates of @timestamp', () => {
-  assert.equal(dailyIndex('web', '2026-03-04T23:59:59.999-02:00', 0), 'web-2026.03.05');
-  assert.equal(dailyIndex('web', 'garbage', Date.UTC(2026, 0, 2)), 'web-2026.01.02');
 });
 
 test('agent records keep their id; foreign records get topic/partition/offset', () => {

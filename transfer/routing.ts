@@ -1,5 +1,6 @@
-// Where a record goes: the topic set to consume and the Elasticsearch index of each record,
-// decided purely from the config snapshot and the record.
+// Where a record goes: the topic set to consume and the Elasticsearch index base of each
+// record, decided purely from the config snapshot and the record (the daily name:
+// common/event/index-name.ts).
 
 import type { ConfigSnapshot } from '../common/config/snapshot.ts';
 import { indexBase } from '../common/schema/collect-entry.ts';
@@ -22,15 +23,6 @@ export function routingFrom(snapshot: ConfigSnapshot): Routing {
     if (!byTopic.has(c.entry.topic)) byTopic.set(c.entry.topic, base);
   }
   return { topics: [...byTopic.keys()].sort(), byCollection, byTopic };
-}
-
-const pad = (n: number) => String(n).padStart(2, '0');
-
-/** `<base>-YYYY.MM.DD` in UTC from the event's @timestamp (fallback: the record's time). */
-export function dailyIndex(base: string, timestamp: string | undefined, fallbackMs: number): string {
-  let d = timestamp ? new Date(timestamp) : new Date(fallbackMs);
-  if (Number.isNaN(d.getTime())) d = new Date(fallbackMs);
-  return `${base}-${d.getUTCFullYear()}.${pad(d.getUTCMonth() + 1)}.${pad(d.getUTCDate())}`;
 }
 
 export function indexBaseFor(routing: Routing, topic: string, collection: unknown): string {

@@ -10,6 +10,7 @@
 // `template.settings/mappings` and `_meta` is the same API in Elasticsearch 8.x and 9.x.
 
 import type { Client } from '@elastic/elasticsearch';
+import { everyDay } from '../common/event/index-name.ts';
 
 export const TEMPLATE_PREFIX = 'lcs-';
 
@@ -22,7 +23,7 @@ export const templateName = (base: string): string => `${TEMPLATE_PREFIX}${base}
 
 export function templateBody(base: string, opts: TemplateOptions = {}): Record<string, unknown> {
   return {
-    index_patterns: [`${base}-*`],
+    index_patterns: [everyDay(base)],
     priority: 100 + base.length,
     _meta: { managed_by: 'lcs-transfer' },
     template: {

@@ -11,10 +11,12 @@ import type { Logger } from '../common/observe/logger.ts';
 import { Registry } from '../common/observe/metrics.ts';
 import { StatusWriter } from '../common/etcd/status-writer.ts';
 import { describeError } from '../common/errors.ts';
+import type { TransferStatus } from '../common/status/transfer.ts';
 import { TopicConsumer, type ConsumerOptions } from './consumer.ts';
 import { Indexer } from './indexer.ts';
 import { registerTransferMetrics } from './metrics.ts';
 import { Progress } from './progress.ts';
+import { renderTransferStatus } from './status.ts';
 import { routingFrom, type Routing } from './routing.ts';
 import { installTemplate } from './template.ts';
 
@@ -196,22 +198,21 @@ export class Transfer {
     this.status.start();
   }
 
-  renderStatus() {
+  renderStatus(): TransferStatus {
     const now = this.now();
     const progress = this.progress.snapshot(now);
     this.metrics.docsPerSecond.set({}, progress.documentsPerSecond);
-    return {
+    return renderTransferStatus({
       member: this.config.member,
       pid: process.pid,
       groupId: this.config.groupId,
-      startedAt: new Date(this.startedAt).toISOString(),
-      updatedAt: new Date(now).toISOString(),
+      startedAt: this.startedAt,
+      now,
       topics: this.consumer.currentTopics,
-      assignment: Object.fromEntries(this.consumer.assigned),
-      paused: !progress.elasticsearch.up,
-      kafka: { ...(this.consumer.lastError ? { lastError: this.consumer.lastError } : {}) },
-      ...progress,
-    };
+      assigned: this.consumer.assigned,
+      kafkaError: this.consumer.lastError,
+      progress,
+    });
   }
 
   get ready(): { ok: boolean; reason?: string } {

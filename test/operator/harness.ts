@@ -7,7 +7,7 @@ import { Etcd3 } from 'etcd3';
 import { systemClock } from '../../common/time/clock.ts';
 import { createLogger, type Logger } from '../../common/observe/logger.ts';
 import { AGENT_STATUS_PREFIX, K8S_PREFIX, agentStatusKey, k8sEntryKey } from '../../common/keyspace.ts';
-import type { AgentStatus } from '../../agent/status.ts';
+import type { AgentStatus } from '../../common/status/agent.ts';
 import { Operator, type OperatorConfig, type OperatorDeps } from '../../operator/operator.ts';
 import { GROUP, PLURAL, VERSION, type LogCollection } from '../../operator/resource.ts';
 import { KubeApiDouble } from '../support/kube/server.ts';

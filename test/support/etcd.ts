@@ -14,11 +14,6 @@ export async function resetKeys(etcd: Etcd3): Promise<void> {
   await etcd.delete().key('/collect_log_conf');
 }
 
-export async function getJson<T>(etcd: Etcd3, key: string): Promise<T | undefined> {
-  const v = await etcd.get(key).string();
-  return v === null ? undefined : (JSON.parse(v) as T);
-}
-
 /** Compacts etcd history up to its current revision (a watch from an older revision fails). */
 export async function compact(etcd: Etcd3): Promise<number> {
   const res = await etcd.kv.range({ key: Buffer.from('/'), limit: '1' });

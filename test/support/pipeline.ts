@@ -6,10 +6,10 @@ import { mkdirSync, mkdtempSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Etcd3 } from 'etcd3';
 import { agentStatusKey, TRANSFER_STATUS_PREFIX } from '../../common/keyspace.ts';
-import type { AgentStatus } from '../../agent/status.ts';
+import { parseAgentStatus, type AgentStatus } from '../../common/status/agent.ts';
 import { after, before } from 'node:test';
 import type { Kafka } from 'kafkajs';
-import { getJson, resetKeys, testEtcd } from './etcd.ts';
+import { resetKeys, testEtcd } from './etcd.ts';
 import { deleteIndices } from './elasticsearch.ts';
 import { testKafka } from './kafka.ts';
 import { repoRoot, startLcs, type LcsProcess } from './lcs-process.ts';
@@ -66,10 +66,16 @@ export function newPipeline(prefix: string, env: Record<string, string> = {}): P
       });
       return p.transfer;
     },
-    agentStatus: () =>
-      p.etcdForStatus
-        ? getJson<AgentStatus>(p.etcdForStatus, agentStatusKey(node))
-        : Promise.resolve(undefined),
+    async agentStatus() {
+      if (!p.etcdForStatus) return undefined;
+      const key = agentStatusKey(node);
+      const raw = await p.etcdForStatus.get(key).string();
+      if (raw === null) return undefined;
+      // Read as the operator and the console read it, so a test sees what they would see.
+      const parsed = parseAgentStatus(raw, key);
+      if (!parsed.ok) throw new Error(parsed.error);
+      return parsed.value;
+    },
     async stop() {
       await Promise.all([p.agent?.stop(), p.transfer?.stop()]);
     },

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Etcd3 } from 'etcd3';
 import type { Kafka } from 'kafkajs';
 import { adhocEntryKey, TRANSFER_STATUS_PREFIX } from '../../common/keyspace.ts';
+import { parseTransferStatus, type TransferStatus } from '../../common/status/transfer.ts';
 import { count, refresh } from '../support/elasticsearch.ts';
 import type { LcsProcess } from '../support/lcs-process.ts';
 import { waitFor } from '../support/wait.ts';
@@ -98,20 +99,14 @@ export async function metric(url: string, name: string): Promise<Map<string, num
   return out;
 }
 
-export interface TransferStatusRecord {
-  member: string;
-  pid: number;
-  assignment: Record<string, number[]>;
-  paused: boolean;
-  indexed: number;
-  deadLettered: number;
-  elasticsearch: { up: boolean; downSince?: string; lastError?: string };
-  partitions: Record<string, Record<string, { committed?: string; lag?: number }>>;
-}
-
-export async function transferStatuses(etcd: Etcd3): Promise<TransferStatusRecord[]> {
-  const all = await etcd.getAll().prefix(TRANSFER_STATUS_PREFIX).json();
-  return Object.values(all) as TransferStatusRecord[];
+/** Every transfer's status record, read as the console and the metrics service read it. */
+export async function transferStatuses(etcd: Etcd3): Promise<TransferStatus[]> {
+  const all = await etcd.getAll().prefix(TRANSFER_STATUS_PREFIX).strings();
+  return Object.entries(all).map(([key, raw]) => {
+    const parsed = parseTransferStatus(raw, key);
+    if (!parsed.ok) throw new Error(parsed.error);
+    return parsed.value;
+  });
 }
 
 /** Sum of the group's committed offsets over the topic's partitions (-1 = none counts as 0). */

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildEvent, eventId, recordKey } from './event.ts';
+import { buildEvent, isAlwaysOwned, isReserved, RESERVED } from './event.ts';
+import { eventId, recordKey } from './id.ts';
 
 test('event ids are deterministic per (node, file, offset) and differ otherwise', () => {
   assert.equal(eventId('n', 'f', 10), eventId('n', 'f', 10));
@@ -26,4 +27,26 @@ test('events use ECS names; parsed fields cannot overwrite them', () => {
   assert.deepEqual(ev.log, { file: { path: '/p' }, offset: 5 });
   assert.deepEqual(ev.event, { id: eventId('n', 'f', 5), truncated: true, original_bytes: 99 });
   assert.deepEqual(ev.fields, { team: 'a' });
+});
+
+test('the event built has only reserved names and the extras; a line keeps its own stream and error', () => {
+  const src = {
+    node: 'n',
+    collection: 'c',
+    path: '/p',
+    fileId: 'f',
+    fields: { team: 'a' },
+    kubernetes: { namespace: 'ns', pod: 'p', container: 'c' },
+  };
+  const ev = buildEvent(src, 0, 'm', 't', { level: 'info' }, { truncated: true, invalidUtf8: true });
+  assert.deepEqual(
+    Object.keys(ev).filter((k) => !isReserved(k)),
+    ['level'],
+  );
+  assert.ok(Object.keys(ev).every((k) => k === 'level' || RESERVED.includes(k as never)));
+  assert.equal(isAlwaysOwned('host'), true);
+  assert.equal(isAlwaysOwned('stream'), false, 'the agent writes stream only for container formats');
+  assert.equal(isAlwaysOwned('error'), false, 'the agent writes error only when a line fails to parse');
+  assert.equal(isReserved('error'), true);
+  assert.equal(isReserved('level'), false);
 });

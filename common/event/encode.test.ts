@@ -1,18 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventEncoder } from './encode.ts';
+import { EventEncoder, type EncodableEvent } from './encode.ts';
 import { buildEvent, type EventSource } from './event.ts';
-import type { AssembledEvent } from './assembler.ts';
 
-const base: AssembledEvent = {
+const base: EncodableEvent = {
   offset: 42,
-  end: 50,
   message: 'hé "quoted"\t\u0001',
   truncated: false,
   invalidUtf8: false,
   length: 7,
 };
-const slow = (src: EventSource, e: AssembledEvent, readAt: string) =>
+const slow = (src: EventSource, e: EncodableEvent, readAt: string) =>
   JSON.parse(
     JSON.stringify(
       buildEvent(
@@ -42,7 +40,7 @@ test('the fast path encodes exactly what buildEvent + JSON.stringify would', () 
       kubernetes: { namespace: 'ns', pod: 'p-1', container: 'c', labels: { app: 'x' } },
     },
   ];
-  const events: AssembledEvent[] = [
+  const events: EncodableEvent[] = [
     base,
     { ...base, timestamp: '2026-01-02T03:04:05.123456789Z', stream: 'stderr' },
     { ...base, truncated: true, invalidUtf8: true, length: 10_000_000 },
