@@ -119,17 +119,5 @@ export const agentSettings: SettingSpec[] = [
     description: 'files one collection may follow on one node',
     check: positive,
   },
-  {
-    key: 'agent.kafkaClient',
-    type: 'string',
-    env: 'LCS_AGENT_KAFKA_CLIENT',
-    default: 'direct',
-    description:
-      'how records reach Kafka: direct (LCS encodes record batches, kafkajs connections), kafkajs or platformatic (@platformatic/kafka); see docs/benchmarks-agent.md',
-    check: (v) =>
-      v === 'direct' || v === 'kafkajs' || v === 'platformatic'
-        ? undefined
-        : 'must be direct, kafkajs or platformatic',
-  },
   ...podSettings,
 ];
