@@ -20,10 +20,4 @@ export default tseslint.config(
     plugins: { lcs: { rules: { layering: layeringRule(root) } } },
     rules: { 'lcs/layering': 'error' },
   },
-  {
-    // The one crossing left: the transfer's document test builds its input with the agent's
-    // encoder. It goes when the event contract moves to common/event (issue 9, item 1).
-    files: ['transfer/documents.test.ts'],
-    rules: { 'lcs/layering': 'off' },
-  },
 );

@@ -13,10 +13,6 @@ import { agentSettings, nodeLabelsOf, validateAgentSettings, type AgentSettings 
 // and an agent needs one Kafka client and, outside Kubernetes, no Kubernetes client at all.
 async function producerFor(s: AgentSettings, logger: Logger): Promise<RecordProducer> {
   const config = kafkaConfig(s, 'agent');
-  if (s['agent.kafkaClient'] === 'kafkajs')
-    return new (await import('./kafkajs-producer.ts')).KafkajsProducer(config);
-  if (s['agent.kafkaClient'] === 'platformatic')
-    return new (await import('./platformatic-producer.ts')).PlatformaticProducer(config);
   return new (await import('./direct-producer.ts')).DirectProducer(config, {
     onRefused: (r) =>
       logger.warn('Kafka refused a record as too large even alone; sent a stub with its id in its place', {

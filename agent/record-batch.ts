@@ -3,26 +3,17 @@
 // General-purpose clients build several of each per record, and that garbage was a quarter of
 // the agent's CPU (docs/benchmarks-agent.md). Layout: KIP-98, the "RecordBatch" section of https://kafka.apache.org/documentation/#recordbatch.
 
-import { createRequire } from 'node:module';
+import { crc32c as nativeCrc32c } from '@node-rs/crc32';
 import type { RecordBlock } from './record-block.ts';
 
 /** Bytes from baseOffset through recordsCount; the CRC covers attributes (byte 21) onwards. */
 export const BATCH_HEADER_BYTES = 61;
 const CRC_START = 21;
 
-type Crc32c = (data: Buffer) => number;
-
-/** CRC-32C: the native @node-rs/crc32 when it loads, else kafkajs's JavaScript one. */
-export const crc32c: Crc32c = (() => {
-  const require = createRequire(import.meta.url);
-  try {
-    const native = (require('@node-rs/crc32') as { crc32c: (b: Buffer, initial?: number) => number }).crc32c;
-    return (b: Buffer) => native(b) >>> 0;
-  } catch {
-    const js = require('kafkajs/src/protocol/recordBatch/crc32C/index.js') as (b: Buffer) => number;
-    return (b: Buffer) => js(b) >>> 0;
-  }
-})();
+/** CRC-32C (Castagnoli), native: a declared dependency, so a missing build fails at start-up. */
+export function crc32c(data: Buffer): number {
+  return nativeCrc32c(data) >>> 0;
+}
 
 /** Length of the zigzag varint Kafka uses for signed ints (records' fields). */
 function varintBytes(n: number): number {

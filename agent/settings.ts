@@ -96,12 +96,6 @@ export const agentSettings = {
     description: 'files one collection may follow on one node',
     check: positive,
   }),
-  'agent.kafkaClient': setting.oneOf(['direct', 'kafkajs', 'platformatic'], {
-    env: 'LCS_AGENT_KAFKA_CLIENT',
-    default: 'direct',
-    description:
-      'how records reach Kafka: direct (LCS encodes record batches, kafkajs connections), kafkajs or platformatic (@platformatic/kafka); see docs/benchmarks-agent.md',
-  }),
   ...podSettings,
 };
 

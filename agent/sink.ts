@@ -1,18 +1,28 @@
-// The agent's output stage: records go into a bounded FIFO of record blocks (one block is one
-// Kafka send; agent/record-block.ts keeps them off the V8 heap), one block in flight at a time, so acknowledgements come back in read order and each file's
-// checkpoint can advance to the end of the last acknowledged line. A failed batch is retried
-// forever with backoff (the file is the buffer: readers pause while the FIFO is full).
+// The agent's output stage: records go into bounded FIFOs of record blocks (one block is one
+// Kafka send; agent/record-block.ts keeps them off the V8 heap). Each file's records go to one
+// of `maxInFlight` lanes (chosen per tailer), and each lane has at most one block in flight: a
+// file's records therefore reach Kafka in read order and are acknowledged in read order, even
+// when a send fails and is retried, while other lanes' blocks are in flight at the same time
+// (a node is not bound by one Kafka round trip per batch). A checkpoint is written only after
+// its lane's acknowledgements, so it never passes a record that Kafka has not acknowledged. A
+// failed block is retried forever with backoff (the file is the buffer: readers pause while
+// the budget is full).
 
 import type { Logger } from '../common/observe/logger.ts';
 import { describeError } from '../common/errors.ts';
+import { Backoff } from '../common/time/backoff.ts';
+import { sleep, systemClock, type Clock, type TimerHandle } from '../common/time/clock.ts';
 import { RecordBlock, type AckOwner } from './record-block.ts';
 
 export type { AckOwner } from './record-block.ts';
 
-/** The producer a sink drives (bench/agent compares them; docs/benchmarks-agent.md). */
+/** The producer a sink drives (agent/direct-producer.ts; bench/agent compares clients). */
 export interface RecordProducer {
   connect(): Promise<void>;
-  /** Resolves once every record of the block is acknowledged by all in-sync replicas (acks=all). */
+  /**
+   * Resolves once every record of the block is acknowledged by all in-sync replicas
+   * (acks=all). Several sends may be in flight; each must keep its records' order per key.
+   */
   send(block: RecordBlock): Promise<void>;
   disconnect(): Promise<void>;
 }
@@ -24,36 +34,61 @@ export interface SinkOptions {
   maxBufferedBytes: number;
   batchBytes: number;
   lingerMs: number;
-  retryMinMs?: number;
-  retryMaxMs?: number;
+  /** Blocks in flight at once (one per lane); default 4. */
+  maxInFlight?: number;
+  clock?: Clock;
+  /** The retry policy of one lane (default: 100 ms doubling to 5 s, jittered). */
+  backoff?: () => Backoff;
   onSent?: (records: number, bytes: number) => void;
-  /** Awaited after a batch's acks are delivered, before the next batch is sent. */
+  /** Awaited after a block's acks are delivered, before its lane sends the next block. */
   afterAck?: () => Promise<void>;
   onError?: (err: unknown) => void;
   /** Readers woken per acknowledgement while others wait (default: all). */
   wakeAtOnce?: number;
 }
 
+/** One sequence of blocks: oldest first, the last one takes new records until it is sealed. */
+interface Lane {
+  blocks: RecordBlock[];
+  open: RecordBlock | undefined;
+  running: Promise<void> | undefined;
+  backoff: Backoff;
+}
+
+export const DEFAULT_MAX_IN_FLIGHT = 4;
+
 export class KafkaSink {
   private readonly opts: SinkOptions;
-  /** Oldest first; the last one takes new records until it is sealed. */
-  private blocks: RecordBlock[] = [];
-  private openBlock: RecordBlock | undefined;
+  private readonly clock: Clock;
+  private readonly lanes: Lane[];
+  private readonly laneOf = new WeakMap<AckOwner, Lane>();
+  private nextLane = 0;
   private readonly spare: RecordBlock[] = [];
   private readonly maxSpare: number;
   private bytes = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private timer: TimerHandle | undefined;
   private stopped = false;
+  private readonly stopping = new AbortController();
   connected = false;
   lastError: string | undefined;
 
   private roomWaiters: (() => void)[] = [];
 
   constructor(opts: SinkOptions) {
+    const lanes = opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+    if (!Number.isInteger(lanes) || lanes < 1)
+      throw new RangeError(`sink maxInFlight must be a whole number of at least 1 (got ${lanes})`);
     this.opts = opts;
+    this.clock = opts.clock ?? systemClock;
+    const backoff = opts.backoff ?? (() => new Backoff({ baseMs: 100, maxMs: 5000, minMs: 50 }));
+    this.lanes = Array.from({ length: lanes }, () => ({
+      blocks: [],
+      open: undefined,
+      running: undefined,
+      backoff: backoff(),
+    }));
     // Enough recycled blocks to refill the whole budget without allocating.
-    this.maxSpare = Math.ceil(opts.maxBufferedBytes / opts.batchBytes) + 1;
+    this.maxSpare = Math.ceil(opts.maxBufferedBytes / opts.batchBytes) + lanes;
   }
 
   get bufferedBytes(): number {
@@ -62,6 +97,11 @@ export class KafkaSink {
 
   get full(): boolean {
     return this.bytes >= this.opts.maxBufferedBytes;
+  }
+
+  /** Blocks being sent right now (at most maxInFlight). */
+  get inFlight(): number {
+    return this.lanes.filter((l) => l.running).length;
   }
 
   /** Resolves when there is room again (immediately if there is). */
@@ -73,26 +113,36 @@ export class KafkaSink {
   /** Queues a record; `valueBytes` is its value's UTF-8 length (the caller has it already). */
   push(topic: string, key: string, value: string, valueBytes: number, owner: AckOwner, end: number): void {
     const bytes = valueBytes + key.length + 64;
-    let block = this.openBlock;
+    const lane = this.lane(owner);
+    let block = lane.open;
     if (!block || !block.append(topic, key, value, valueBytes, owner, end)) {
       // A block holds up to batchBytes of values (a lone larger record gets a block of its own):
-      // a file's records share one partition, and Kafka refuses a record batch over
-      // message.max.bytes (1 MB by default).
-      if (block) this.kick();
+      // Kafka refuses a record batch over message.max.bytes (1 MB by default).
+      if (block) this.kick(lane);
       block = this.newBlock(valueBytes);
-      this.blocks.push(block);
-      this.openBlock = block;
+      lane.blocks.push(block);
+      lane.open = block;
       block.append(topic, key, value, valueBytes, owner, end);
     }
     block.accounted += bytes;
     this.bytes += bytes;
-    if (block.used >= block.capacity) this.kick();
-    else if (!this.timer) {
-      this.timer = setTimeout(() => {
+    if (block.used >= block.capacity) this.kick(lane);
+    else if (this.timer === undefined) {
+      this.timer = this.clock.setTimeout(() => {
         this.timer = undefined;
-        this.kick();
+        for (const l of this.lanes) this.kick(l);
       }, this.opts.lingerMs);
     }
+  }
+
+  /** A tailer's lane, fixed for its life: its acknowledgements must come back in its read order. */
+  private lane(owner: AckOwner): Lane {
+    let lane = this.laneOf.get(owner);
+    if (!lane) {
+      lane = this.lanes[this.nextLane++ % this.lanes.length]!;
+      this.laneOf.set(owner, lane);
+    }
+    return lane;
   }
 
   private newBlock(valueBytes: number): RecordBlock {
@@ -105,39 +155,38 @@ export class KafkaSink {
     if (block.capacity === this.opts.batchBytes && this.spare.length < this.maxSpare) this.spare.push(block);
   }
 
-  private kick(): void {
-    if (this.running || this.stopped) return;
-    this.running = this.drain().finally(() => {
-      this.running = undefined;
-      if (this.blocks.length > 0 && !this.stopped) this.kick();
+  private kick(lane: Lane): void {
+    if (lane.running || this.stopped || !lane.blocks.length) return;
+    lane.running = this.drain(lane).finally(() => {
+      lane.running = undefined;
+      this.kick(lane);
     });
   }
 
-  private async drain(): Promise<void> {
-    let delay = this.opts.retryMinMs ?? 100;
-    while (this.blocks.length > 0 && !this.stopped) {
-      const block = this.blocks[0]!;
+  private async drain(lane: Lane): Promise<void> {
+    while (lane.blocks.length > 0 && !this.stopped) {
+      const block = lane.blocks[0]!;
       // The oldest block is sent as it is; records that arrive meanwhile go to a new one.
-      if (block === this.openBlock) this.openBlock = undefined;
+      if (block === lane.open) lane.open = undefined;
       try {
         await this.opts.producer.send(block);
       } catch (err) {
         this.connected = false;
         this.lastError = describeError(err);
         this.opts.onError?.(err);
+        const delay = lane.backoff.next();
         this.opts.logger.warn('kafka send failed; retrying the same batch', {
           records: block.count,
           error: this.lastError,
           retryInMs: delay,
         });
-        await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(this.opts.retryMaxMs ?? 5000, delay * 2);
+        await sleep(this.clock, delay, this.stopping.signal);
         continue;
       }
-      delay = this.opts.retryMinMs ?? 100;
+      lane.backoff.reset();
       this.connected = true;
       this.lastError = undefined;
-      this.blocks.shift();
+      lane.blocks.shift();
       this.bytes -= block.accounted;
       const owners = new Set<AckOwner>();
       const { ends } = block;
@@ -169,16 +218,23 @@ export class KafkaSink {
 
   /** Sends what is queued (bounded by timeoutMs), then stops. Safe to call twice. */
   async shutdown(timeoutMs = 10000): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.stopped) {
-      this.kick();
+      for (const l of this.lanes) this.kick(l);
       const idle = (async () => {
-        while (this.running) await this.running;
+        for (;;) {
+          const running = this.lanes.map((l) => l.running).filter((r) => r !== undefined);
+          if (!running.length) return;
+          await Promise.all(running);
+        }
       })();
-      await Promise.race([idle, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+      const deadline = new AbortController();
+      await Promise.race([idle, sleep(this.clock, timeoutMs, deadline.signal, true)]);
+      deadline.abort();
     }
     this.stopped = true;
+    this.stopping.abort();
     this.wakeRoomWaiters();
     await this.opts.producer.disconnect().catch(() => {});
   }

@@ -12,7 +12,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { up } from '../../deploy/local/services.ts';
 import type { RecordProducer } from '../../agent/sink.ts';
 import { blockOf } from '../../agent/record-block.ts';
-import { KafkajsProducer } from '../../agent/kafkajs-producer.ts';
+import { KafkajsProducer } from './clients/kafkajs.ts';
 import { line } from './corpus.ts';
 import { round } from './measure.ts';
 import { topicEnd } from './measure.ts';
@@ -50,7 +50,7 @@ async function makeProducer(name: string): Promise<RecordProducer> {
     return new DirectProducer(config);
   }
   if (name === 'platformatic') {
-    const { PlatformaticProducer } = await import('../../agent/platformatic-producer.ts');
+    const { PlatformaticProducer } = await import('./clients/platformatic.ts');
     return new PlatformaticProducer(config);
   }
   throw new Error(`unknown client ${name}`);

@@ -4,7 +4,7 @@
 //
 //   sh deploy/local/run.sh bench/agent/run.ts [--scenarios one,many] [--lines 1000000]
 //      [--files 100] [--lines-per-file 10000] [--line-bytes 200] [--peers lcs,rsyslog]
-//      [--kafka-client direct,kafkajs,platformatic] [--agent-args "--agent-batch-bytes 1048576"]
+//      [--agent-args "--agent-batch-bytes 1048576"]
 //      [--profile] [--no-verify] [--keep] [--agent-node-options "--max-semi-space-size=16"]
 
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -33,7 +33,6 @@ const { values: flags } = parseArgs({
     'lines-per-file': { type: 'string', default: '10000' },
     'line-bytes': { type: 'string', default: '200' },
     peers: { type: 'string', default: 'lcs,rsyslog' },
-    'kafka-client': { type: 'string', default: 'direct,platformatic' },
     'agent-args': { type: 'string', default: '' },
     // The flags `lcs agent` runs with (cmd/lcs/commands.ts), so the bench measures it as users run it.
     'agent-node-options': { type: 'string', default: agentNodeFlags.join(' ') },
@@ -49,7 +48,8 @@ const { values: flags } = parseArgs({
 const say = (line: string): void => void process.stderr.write(`[bench/agent] ${line}\n`);
 const runId = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
 const peers = flags.peers.split(',');
-const clients = flags['kafka-client'].split(',');
+// One producer path (docs/decisions.md); the label stays so figures compare across runs.
+const clients = ['direct'];
 const lineBytes = Number(flags['line-bytes']);
 
 interface Scenario {
@@ -111,13 +111,12 @@ async function runLcs(
   const topic = await newTopic(`${sc.name}-lcs-${client}`);
   const node = `bench-${runId}-${sc.name}-${client}`;
   const profileDir = flags.profile ? join(corpus.dir, `.profile-${client}`) : undefined;
-  const clientArgs = ['--agent-kafka-client', client];
   const agent = startAgent({
     dir: corpus.dir,
     node,
     etcd: ep.etcd,
     kafka: ep.kafka,
-    args: [...clientArgs, ...flags['agent-args'].split(' ').filter(Boolean)],
+    args: [...flags['agent-args'].split(' ').filter(Boolean)],
     nodeFlags: flags['agent-node-options'].split(/\s+/).filter(Boolean),
     ...(agentMain ? { main: agentMain } : {}),
     ...(profileDir ? { profileDir } : {}),

@@ -1,8 +1,8 @@
 // RecordProducer on kafkajs: acks=all, ordered (one request in flight per broker).
 
 import { Kafka, logLevel, type KafkaConfig, type Producer } from 'kafkajs';
-import type { RecordBlock } from './record-block.ts';
-import type { RecordProducer } from './sink.ts';
+import type { RecordBlock } from '../../../agent/record-block.ts';
+import type { RecordProducer } from '../../../agent/sink.ts';
 
 export class KafkajsProducer implements RecordProducer {
   private readonly producer: Producer;

@@ -11,8 +11,8 @@ import {
   type SASLMechanismValue,
 } from '@platformatic/kafka';
 import type { KafkaConfig } from 'kafkajs';
-import type { RecordBlock } from './record-block.ts';
-import type { RecordProducer } from './sink.ts';
+import type { RecordBlock } from '../../../agent/record-block.ts';
+import type { RecordProducer } from '../../../agent/sink.ts';
 
 // A file's records share one key, so its partition is hashed once (murmur2 in JS was the
 // client's largest cost per record in bench/agent's profile). Bounded: cleared when full.
