@@ -64,6 +64,7 @@ export const agentCommand: ComponentCommand = {
         readBuffers: Number(s['agent.readBuffers']),
         pollMs: Number(s['agent.poll']),
         pollMaxMs: Number(s['agent.pollMax']),
+        pollWatchedMaxMs: Number(s['agent.pollWatchedMax']),
         drainIdleMs: Number(s['agent.drainIdle']),
         rescanMs: Number(s['agent.rescan']),
         maxFilesPerCollection: Number(s['agent.maxFilesPerCollection']),

@@ -101,6 +101,13 @@ export const agentSettings: SettingSpec[] = [
       "idle polling backs off up to this (a safety net: file events wake a tailer at once, as with Filebeat's backoff)",
   },
   {
+    key: 'agent.pollWatchedMax',
+    type: 'duration',
+    default: 60000,
+    description:
+      'the idle polling ceiling while file events work (inotify): polling is then only a safety net under them; agent.pollMax applies when the watcher fails',
+  },
+  {
     key: 'agent.drainIdle',
     type: 'duration',
     default: 5000,
