@@ -9,6 +9,12 @@ export interface Component {
   args: readonly string[];
   /** Started once the API server answers /readyz (clients that would only log errors before). */
   afterReady?: boolean;
+  /**
+   * Stopped only after every other component has exited (etcd: an API server whose etcd is
+   * gone hangs in shutdown retrying it). It runs in its own session, so the signal that
+   * `services down` sends to the service's process group does not reach it first.
+   */
+  stopsLast?: boolean;
 }
 
 export interface SupervisorPlan {
@@ -29,7 +35,26 @@ export function shellQuote(word: string): string {
 
 const line = (words: readonly string[]): string => words.map(shellQuote).join(' ');
 
-const starter = (c: Component): string => `start ${line([c.name, c.command, ...c.args])}`;
+/**
+ * A stopsLast component outlives a supervisor that was SIGKILLed (it is not in the group):
+ * its pidfile lets the next start end it, if that pid still runs exactly this command line.
+ */
+const lastStarter = (c: Component): string => {
+  const pidFile = `"$LOGS/${c.name}.pid"`;
+  const cmdline = [c.command, ...c.args].join(' ');
+  return `stale=$(cat ${pidFile} 2>/dev/null)
+if [ -n "$stale" ] && [ "$(tr '\\0' ' ' </proc/"$stale"/cmdline 2>/dev/null)" = ${shellQuote(cmdline + ' ')} ]; then
+  say "ending ${c.name} left running by an earlier start (pid $stale)"
+  kill -TERM "$stale"
+  while kill -0 "$stale" 2>/dev/null; do sleep 0.1; done
+fi
+start ${line([c.name, 'setsid', c.command, ...c.args])}
+LAST+=($!)
+echo $! >${pidFile}`;
+};
+
+const starter = (c: Component): string =>
+  c.stopsLast ? lastStarter(c) : `start ${line([c.name, c.command, ...c.args])}`;
 
 export function renderSupervisor(plan: SupervisorPlan): string {
   const first = plan.components.filter((c) => !c.afterReady);
@@ -41,6 +66,7 @@ set -u
 LOGS=${shellQuote(plan.logs)}
 mkdir -p "$LOGS"
 declare -A NAMES
+LAST=()
 say() { printf '[kube] %s %s\\n' "$(date -u +%FT%TZ)" "$*"; }
 start() {
   local name=$1
@@ -49,13 +75,30 @@ start() {
   NAMES[$!]=$name
   say "$name started (pid $!, log $LOGS/$name.log)"
 }
+# The others first (given 20 s before SIGKILL), then the stopsLast ones.
+stop_all() {
+  trap '' TERM INT
+  local pid others
+  for pid in "\${!NAMES[@]}"; do [[ " \${LAST[*]} " == *" $pid "* ]] || kill -TERM "$pid" 2>/dev/null; done
+  for _ in $(seq 1 80); do
+    others=
+    for pid in "\${!NAMES[@]}"; do
+      [[ " \${LAST[*]} " == *" $pid "* ]] || ! kill -0 "$pid" 2>/dev/null || others=1
+    done
+    [ -z "$others" ] && break
+    sleep 0.25
+  done
+  for pid in "\${!NAMES[@]}"; do [[ " \${LAST[*]} " == *" $pid "* ]] || kill -KILL "$pid" 2>/dev/null; done
+  for pid in "\${LAST[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  wait
+}
+trap 'stop_all; exit 0' TERM INT
 # A component that died: name it, show why, take the others down, fail.
 died() {
   local name=$1 code=$2
   say "$name exited with code $code; last 30 lines of $LOGS/$name.log:"
   tail -n 30 "$LOGS/$name.log"
-  kill "\${!NAMES[@]}" 2>/dev/null
-  wait
+  stop_all
   exit 1
 }
 alive() {
@@ -78,11 +121,11 @@ done
 if [ -z "$ready" ]; then
   say "the API server was not ready after $((${polls} / 2)) s"
   tail -n 30 "$LOGS/kube-apiserver.log"
-  kill "\${!NAMES[@]}" 2>/dev/null
+  stop_all
   exit 1
 fi
 say "API server ready"
-${line(plan.afterReady)} || { say "setting up after readiness failed"; kill "\${!NAMES[@]}"; exit 1; }
+${line(plan.afterReady)} || { say "setting up after readiness failed"; stop_all; exit 1; }
 ${later.map(starter).join('\n')}
 wait -n -p gone
 code=$?

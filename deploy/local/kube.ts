@@ -107,7 +107,12 @@ export function components(t: KubeTools, f: KubeFiles, port: number, data: strin
     `--authorization-kubeconfig=${f.kubeconfig(name)}`,
   ];
   return [
-    { name: 'etcd', command: '/usr/bin/etcd', args: etcdArgs(path.join(data, 'etcd'), p.etcd) },
+    {
+      name: 'etcd',
+      command: '/usr/bin/etcd',
+      args: etcdArgs(path.join(data, 'etcd'), p.etcd),
+      stopsLast: true,
+    },
     {
       name: 'kube-apiserver',
       command: t.apiserver,
@@ -257,7 +262,8 @@ export const kube: ServiceDef = {
   },
   probe: (ctx) => kubeProbe(ctx.port, ctx.env),
   startTimeoutMs: 180_000,
-  stopGraceMs: 15_000,
+  // The supervisor gives the others 20 s, then stops etcd.
+  stopGraceMs: 30_000,
   hint:
     'each component logs to logs/<component>.log beside this log; `npm run services:down -- --purge kube` starts ' +
     'over with a fresh etcd and PKI (the built binaries stay in ~/.cache/lcs/kube)',
