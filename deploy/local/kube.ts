@@ -63,6 +63,9 @@ status:
   return nodes.join('\n---\n') + '\n';
 }
 
+/** A write to a ConfigMap here is audited too: tests use one as a marker to know the log caught up. */
+export const AUDIT_MARKER_NAMESPACE = 'lcs-audit';
+
 /**
  * Writes to LogCollections (and their status) at Metadata level, nothing else: the operator
  * tests count status writes here, and the log stays small.
@@ -76,6 +79,12 @@ rules:
   resources:
   - group: lcs.dev
     resources: [logcollections, logcollections/status]
+- level: Metadata
+  verbs: [create, update, patch]
+  namespaces: [${AUDIT_MARKER_NAMESPACE}]
+  resources:
+  - group: ""
+    resources: [configmaps]
 - level: None
 `;
 
