@@ -14,6 +14,11 @@ const commands: Record<string, { summary: string; load: () => Promise<ComponentC
       'Consumes the collected topics from Kafka and indexes every event into Elasticsearch exactly once.',
     load: async () => (await import('../../transfer/main.ts')).transferCommand,
   },
+  metrics: {
+    summary:
+      "Samples this host into InfluxDB in Telegraf's schema, and the log pipeline's status as lcs_* measurements.",
+    load: async () => (await import('../../metrics/main.ts')).metricsCommand,
+  },
   operator: {
     summary: 'Reconciles LogCollection resources into collect entries in etcd and reports their status.',
     load: async () => (await import('../../operator/main.ts')).operatorCommand,
