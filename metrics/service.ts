@@ -266,5 +266,10 @@ export class MetricsService {
     await this.shipper.shutdown();
     await this.status?.shutdown();
     await this.d.writer.close();
+    this.d.logger.info('stopped', {
+      samples: this.counts.samples,
+      pointsWritten: this.counts.written,
+      buffered: this.spool.size,
+    });
   }
 }
