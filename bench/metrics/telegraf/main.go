@@ -34,10 +34,7 @@ func main() {
 	if err := c.LoadConfig(os.Args[1]); err != nil {
 		log.Fatal(err)
 	}
-	a, err := agent.NewAgent(c)
-	if err != nil {
-		log.Fatal(err)
-	}
+	a := agent.NewAgent(c)
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	if err := a.Run(ctx); err != nil {
