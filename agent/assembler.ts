@@ -7,19 +7,12 @@ import type { ParseConfig } from '../common/schema/collect-entry.ts';
 import { parseCri, parseDocker, type ContainerLine } from './formats.ts';
 import type { Line } from './lines.ts';
 import { makeParser, type Parsed } from './parse.ts';
+import type { EncodableEvent } from '../common/event/encode.ts';
 
-export interface AssembledEvent {
-  offset: number;
+/** An event as the assembler hands it to the encoder: what it encodes, plus where it ends. */
+export interface AssembledEvent extends EncodableEvent {
+  /** Byte offset just past the event: the checkpoint once Kafka acknowledged it. */
   end: number;
-  message: string;
-  timestamp?: string;
-  fields?: Record<string, unknown>;
-  error?: string;
-  stream?: string;
-  truncated: boolean;
-  invalidUtf8: boolean;
-  /** Bytes of the whole event in the file, without its final newline. */
-  length: number;
 }
 
 interface Piece {
