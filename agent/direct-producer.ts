@@ -361,7 +361,7 @@ function partitionError(code: number, b: PartitionBatch): KafkaProduceError {
 }
 
 /** TLS and SASL in @platformatic/kafka's terms, from the kafkajs-shaped config. */
-function securityOptions(config: KafkaConfig): Pick<BaseOptions, 'tls' | 'sasl'> {
+export function securityOptions(config: KafkaConfig): Pick<BaseOptions, 'tls' | 'sasl'> {
   const sasl = config.sasl as { mechanism: string; username?: string; password?: string } | undefined;
   return {
     ...(config.ssl ? { tls: config.ssl === true ? {} : config.ssl } : {}),

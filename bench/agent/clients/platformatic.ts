@@ -8,9 +8,9 @@ import {
   compatibilityPartitioner,
   stringSerializer,
   type Partitioner,
-  type SASLMechanismValue,
 } from '@platformatic/kafka';
 import type { KafkaConfig } from 'kafkajs';
+import { securityOptions } from '../../../agent/direct-producer.ts';
 import type { RecordBlock } from '../../../agent/record-block.ts';
 import type { RecordProducer } from '../../../agent/sink.ts';
 
@@ -34,7 +34,6 @@ export class PlatformaticProducer implements RecordProducer {
   /** Takes the same kafkajs-shaped config as KafkajsProducer (common/kafka/config.ts). */
   constructor(config: KafkaConfig) {
     const brokers = typeof config.brokers === 'function' ? [] : config.brokers;
-    const sasl = config.sasl as { mechanism: string; username?: string; password?: string } | undefined;
     this.producer = new Producer({
       clientId: config.clientId ?? 'lcs',
       bootstrapBrokers: brokers,
@@ -53,16 +52,7 @@ export class PlatformaticProducer implements RecordProducer {
       // Our sink retries forever; the client retries briefly first so a leader move is cheap.
       retries: 3,
       retryDelay: 100,
-      ...(config.ssl ? { tls: config.ssl === true ? {} : config.ssl } : {}),
-      ...(sasl
-        ? {
-            sasl: {
-              mechanism: sasl.mechanism.toUpperCase() as SASLMechanismValue,
-              username: sasl.username ?? '',
-              password: sasl.password ?? '',
-            },
-          }
-        : {}),
+      ...securityOptions(config),
     });
   }
 
