@@ -1,5 +1,5 @@
 // The agent reads only below its allowed roots, judged after resolving symlinks, so a link
-// under /var/log pointing at /etc/shadow is refused (DESIGN.md "Security model").
+// under /var/log pointing at /etc/shadow is refused (docs/design.md "Security model").
 
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, normalize, sep } from 'node:path';

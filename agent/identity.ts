@@ -1,4 +1,4 @@
-// File identity (DESIGN.md): device + inode + a fingerprint of the first bytes, plus a
+// File identity (docs/design.md): device + inode + a fingerprint of the first bytes, plus a
 // truncation generation. It survives rename rotation (same inode, same first bytes), tells a
 // reused inode from the old file (other first bytes), and changes on truncation.
 

@@ -1,4 +1,4 @@
-// The etcd keyspace (v1), DESIGN.md "etcd keyspace". Every key LCS reads or writes is built
+// The etcd keyspace (v1), docs/design.md "etcd keyspace". Every key LCS reads or writes is built
 // and parsed here, so the layout lives in one place.
 
 export const PREFIX = '/lcs/v1/';

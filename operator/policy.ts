@@ -1,4 +1,4 @@
-// Namespace isolation (DESIGN.md "Security model"): a LogCollection in namespace N may only
+// Namespace isolation (docs/design.md "Security model"): a LogCollection in namespace N may only
 // collect pods of N; host files only from namespaces the operator trusts. Pure.
 
 import type { CollectEntry } from '../common/schema/collect-entry.ts';

@@ -1,5 +1,5 @@
 // The settings shared by several subcommands, with the fixed LCS_* environment names of
-// DESIGN.md "Common settings", and the rules across them. Secrets are read from files or the
+// docs/design.md "Common settings", and the rules across them. Secrets are read from files or the
 // environment, never etcd.
 
 import { hostname } from 'node:os';

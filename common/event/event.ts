@@ -1,4 +1,4 @@
-// The event (DESIGN.md "The event"): one Kafka record per log event, with ECS field names so
+// The event (docs/design.md "The event"): one Kafka record per log event, with ECS field names so
 // Kibana needs no mapping work. The agent writes it (encode.ts), the transfer reads it
 // (reader.ts), the producer shrinks it (stub.ts); this file is the shape they all agree on.
 

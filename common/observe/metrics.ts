@@ -1,5 +1,5 @@
 // A minimal Prometheus registry. Every component registers the shared names below, so a
-// dashboard works the same across agent, transfer and metrics (DESIGN.md "Status").
+// dashboard works the same across agent, transfer and metrics (docs/design.md "Status").
 
 export type Labels = Record<string, string>;
 

@@ -46,7 +46,7 @@ export function endpoints(): Endpoints {
   };
 }
 
-/** The services' endpoints under the LCS_* names every component reads (DESIGN.md). */
+/** The services' endpoints under the LCS_* names every component reads (docs/design.md). */
 export function endpointEnv(e: Endpoints = endpoints()): Record<string, string> {
   return {
     LCS_ETCD_ENDPOINTS: e.etcd,

@@ -1,4 +1,4 @@
-// The metric names every long-running component exposes (DESIGN.md "Status and
+// The metric names every long-running component exposes (docs/design.md "Status and
 // observability"), checked the same way for each: one helper, so a component cannot drift.
 
 import assert from 'node:assert/strict';
