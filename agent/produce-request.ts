@@ -26,14 +26,15 @@ export interface PartitionResult {
 }
 
 /**
- * transactional_id (null), acks, timeout, [topic [partition record_set]], in one Buffer of its
- * own: several requests may be in flight, and the connection owns it until it is written.
+ * transactional_id (null), acks, timeout, [topic [partition record_set]], written at the start
+ * of the Buffer `room(size)` returns (by default one of its own); returns the bytes written.
  */
 export function produceRequest(
   block: RecordBlock,
   batches: readonly PartitionBatch[],
   timeoutMs: number,
   nowMs: number,
+  room: (size: number) => Buffer = (size) => Buffer.allocUnsafe(size),
 ): Buffer {
   const byTopic = new Map<string, PartitionBatch[]>();
   for (const b of batches) {
@@ -46,7 +47,7 @@ export function produceRequest(
     size += 2 + Buffer.byteLength(topic) + 4;
     for (const b of list) size += 4 + 4 + recordBatchBytes(block, b.records);
   }
-  const buf = Buffer.allocUnsafe(size);
+  const buf = room(size);
   let pos = buf.writeInt16BE(-1, 0);
   pos = buf.writeInt16BE(ACKS_ALL, pos);
   pos = buf.writeInt32BE(timeoutMs, pos);
@@ -64,7 +65,7 @@ export function produceRequest(
     }
   }
   if (pos !== size) throw new Error(`produce request is ${pos} bytes, not the ${size} computed`);
-  return buf;
+  return buf.subarray(0, size);
 }
 
 /** [topic [partition error_code base_offset log_append_time]] throttle_time: every partition's answer. */
