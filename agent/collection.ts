@@ -8,6 +8,7 @@ import chokidar, { type FSWatcher } from 'chokidar';
 import type { Logger } from '../common/observe/logger.ts';
 import type { CollectEntry } from '../common/schema/collect-entry.ts';
 import { describeError } from '../common/errors.ts';
+import type { TimerHandle } from '../common/time/clock.ts';
 import { globAllowed, globBase, realFileAllowed } from './allow.ts';
 import { Tailer, type TailerOptions } from './tailer.ts';
 import type { PodResolver } from './pods/resolver.ts';
@@ -23,8 +24,10 @@ export type TailerDefaults = Pick<
   | 'readPool'
   | 'pollMs'
   | 'pollMaxMs'
+  | 'pollWatchedMaxMs'
   | 'drainIdleMs'
-  | 'now'
+  | 'clock'
+  | 'scheduler'
   | 'onEvents'
   | 'onLoss'
 >;
@@ -53,7 +56,14 @@ export class CollectionRunner {
   /** device:inode of files being opened right now. */
   private readonly opening = new Set<string>();
   private watcher: FSWatcher | undefined;
-  private rescanTimer: NodeJS.Timeout | undefined;
+  /**
+   * The watcher finished its first scan and has reported no error since: file events arrive
+   * (inotify), so polling is only a safety net. An error (e.g. ENOSPC, out of inotify watches)
+   * falls back to polling at agent.pollMax for the rest of the collection's life.
+   */
+  private watching = false;
+  private watchFailed = false;
+  private rescanTimer: TimerHandle | undefined;
   private stopped = false;
   private scanning: Promise<void> = Promise.resolve();
 
@@ -137,18 +147,23 @@ export class CollectionRunner {
       this.watcher.on('add', (p) => this.enqueue(() => this.consider(p, false)));
       this.watcher.on('change', (p) => this.pokePath(p));
       this.watcher.on('unlink', (p) => this.pokePath(p));
-      this.watcher.on('error', (err) =>
-        this.opts.logger.warn('file watcher error', {
-          collection: this.opts.name,
-          error: describeError(err),
-        }),
-      );
+      this.watcher.on('ready', () => (this.watching = !this.watchFailed));
+      this.watcher.on('error', (err) => {
+        if (!this.watchFailed)
+          this.opts.logger.warn('file watcher error; polling every agent.pollMax from now on', {
+            collection: this.opts.name,
+            error: describeError(err),
+          });
+        this.watchFailed = true;
+        this.watching = false;
+      });
+      const { clock } = this.opts.tailer;
       const tick = () => {
         if (this.stopped) return;
         this.enqueue(() => this.scan(false));
-        this.rescanTimer = setTimeout(tick, this.opts.rescanMs);
+        this.rescanTimer = clock.setTimeout(tick, this.opts.rescanMs);
       };
-      this.rescanTimer = setTimeout(tick, this.opts.rescanMs);
+      this.rescanTimer = clock.setTimeout(tick, this.opts.rescanMs);
     } else {
       const added = bases.filter((b) => !oldBases.has(b));
       const removed = [...oldBases].filter((b) => !bases.includes(b));
@@ -290,6 +305,7 @@ export class CollectionRunner {
       drainOnly,
       ...(entry.parse ? { parse: entry.parse } : {}),
       logger: this.opts.logger.child({ collection: this.opts.name, path }),
+      watched: () => this.watching,
       // Do not wait for the file watcher or the rescan: a file created and rotated away
       // before either noticed it would never be read.
       onRotated: (p) => this.enqueue(() => this.consider(p, false)),
@@ -323,7 +339,7 @@ export class CollectionRunner {
     if (this.stopped) return;
     this.stopped = true;
     this.unsubscribe?.();
-    if (this.rescanTimer) clearTimeout(this.rescanTimer);
+    if (this.rescanTimer !== undefined) this.opts.tailer.clock.clearTimeout(this.rescanTimer);
     await this.watcher?.close();
     await this.scanning;
     await Promise.all([...this.tailers.values()].map((t) => t.stop()));

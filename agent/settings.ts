@@ -83,6 +83,11 @@ export const agentSettings = {
     description:
       "idle polling backs off up to this (a safety net: file events wake a tailer at once, as with Filebeat's backoff)",
   }),
+  'agent.pollWatchedMax': setting.duration({
+    default: 60000,
+    description:
+      'the idle polling ceiling while file events work (inotify): polling is then only a safety net under them; agent.pollMax applies when the watcher fails',
+  }),
   'agent.drainIdle': setting.duration({
     default: 5000,
     description: 'a rotated or deleted file is closed after this long without new data',
@@ -109,6 +114,13 @@ export function validateAgentSettings(s: AgentSettings): ConfigError[] {
       new ConfigError(
         'agent.pollMax',
         `must be at least agent.poll (${s['agent.poll']} ms): idle polling backs off from agent.poll up to it`,
+      ),
+    );
+  if (s['agent.pollWatchedMax'] < s['agent.pollMax'])
+    problems.push(
+      new ConfigError(
+        'agent.pollWatchedMax',
+        `must be at least agent.pollMax (${s['agent.pollMax']} ms): it is the idle ceiling while file events work, agent.pollMax the one without them`,
       ),
     );
   return problems;
