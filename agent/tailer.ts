@@ -60,6 +60,9 @@ export interface TailerOptions {
   onRotated?: (path: string) => void;
 }
 
+/** Polls at agent.poll, ×2, ×4 after activity on a watched file before the long safety poll. */
+const WATCHED_QUICK_POLLS = 3;
+
 export type TailerState = 'opening' | 'reading' | 'draining' | 'finished' | 'failed';
 
 export class Tailer implements AckOwner {
@@ -169,12 +172,26 @@ export class Tailer implements AckOwner {
       // quiet file find nothing, and the read waits for a size that says there is something.
       this.readNext = this.size > this.readPos;
       if (this.readNext) continue;
-      const ceiling = opts.watched?.() ? (opts.pollWatchedMaxMs ?? opts.pollMaxMs) : opts.pollMaxMs;
-      const delay = Math.min(this.poll.next(), Math.max(1, ceiling));
+      const delay = this.nextPollDelay();
       await this.sleep(
         this.assembler.heldSince === undefined ? delay : Math.min(delay, this.assembler.flushTimeoutMs),
       );
     }
+  }
+
+  /**
+   * Without file events: agent.poll doubling to agent.pollMax. With them (inotify) a write
+   * wakes the tailer at once, so polling only catches an event that was missed (chokidar
+   * drops a file's events within 5 ms of the previous one): a few quick polls after activity,
+   * then straight to agent.pollWatchedMax. A file quiet for a minute costs one fstat a minute.
+   */
+  private nextPollDelay(): number {
+    const { opts } = this;
+    if (opts.watched?.() && opts.pollWatchedMaxMs !== undefined) {
+      if (this.poll.attempts >= WATCHED_QUICK_POLLS) return Math.max(1, opts.pollWatchedMaxMs);
+      return Math.min(this.poll.next(), Math.max(1, opts.pollWatchedMaxMs));
+    }
+    return Math.min(this.poll.next(), Math.max(1, opts.pollMaxMs));
   }
 
   /** Reads one chunk into a pooled buffer and emits what it completes; false at end of file. */

@@ -38,6 +38,11 @@ export class FakeClock implements Clock {
     return this.timers.length;
   }
 
+  /** When each pending timer fires, soonest first. */
+  get deadlines(): number[] {
+    return this.timers.map((t) => t.at).sort((a, b) => a - b);
+  }
+
   /** When the next timer fires, or undefined. */
   get nextAt(): number | undefined {
     return this.timers.reduce<number | undefined>(
