@@ -134,6 +134,7 @@ export class Agent {
       intervalMs: config.statusIntervalMs,
       logger: log.child({ component: 'status' }),
       render: () => this.renderStatus(),
+      clock: this.clock,
     });
   }
 

@@ -116,13 +116,6 @@ export function validateAgentSettings(s: AgentSettings): ConfigError[] {
         `must be at least agent.poll (${s['agent.poll']} ms): idle polling backs off from agent.poll up to it`,
       ),
     );
-  if (s['agent.pollWatchedMax'] < s['agent.pollMax'])
-    problems.push(
-      new ConfigError(
-        'agent.pollWatchedMax',
-        `must be at least agent.pollMax (${s['agent.pollMax']} ms): it is the idle ceiling while file events work, agent.pollMax the one without them`,
-      ),
-    );
   return problems;
 }
 

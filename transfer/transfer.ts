@@ -162,6 +162,7 @@ export class Transfer {
       intervalMs: config.statusIntervalMs,
       logger: deps.logger.child({ component: 'status' }),
       render: () => this.renderStatus(),
+      clock: this.clock,
     });
   }
 
