@@ -4,7 +4,7 @@
 
 import { glob, readdir, stat } from 'node:fs/promises';
 import { dirname, join, matchesGlob } from 'node:path';
-import chokidar, { type FSWatcher } from 'chokidar';
+import chokidar, { type ChokidarOptions } from 'chokidar';
 import type { Logger } from '../common/observe/logger.ts';
 import type { CollectEntry } from '../common/schema/collect-entry.ts';
 import { describeError } from '../common/errors.ts';
@@ -32,6 +32,20 @@ export type TailerDefaults = Pick<
   | 'onLoss'
 >;
 
+/** What the runner needs of a file watcher (chokidar's FSWatcher). */
+export interface FileWatcher {
+  on(event: 'add' | 'change' | 'unlink', fn: (path: string) => void): unknown;
+  on(event: 'ready', fn: () => void): unknown;
+  on(event: 'error', fn: (err: unknown) => void): unknown;
+  add(paths: string[]): unknown;
+  unwatch(paths: string[]): unknown;
+  close(): Promise<void>;
+}
+
+export type WatchFiles = (paths: string[], options: ChokidarOptions) => FileWatcher;
+
+const chokidarWatch: WatchFiles = (paths, options) => chokidar.watch(paths, options) as FileWatcher;
+
 export interface CollectionOptions {
   name: string;
   entry: CollectEntry;
@@ -42,6 +56,8 @@ export interface CollectionOptions {
   maxFiles: number;
   /** The node's pods, when the agent has a Kubernetes API (pods sources need it). */
   pods?: PodResolver;
+  /** Starts the file watcher (default chokidar); unit tests pass one whose events they send. */
+  watch?: WatchFiles;
 }
 
 export class CollectionRunner {
@@ -55,7 +71,7 @@ export class CollectionRunner {
   private unsubscribe: (() => void) | undefined;
   /** device:inode of files being opened right now. */
   private readonly opening = new Set<string>();
-  private watcher: FSWatcher | undefined;
+  private watcher: FileWatcher | undefined;
   /**
    * The watcher finished its first scan and has reported no error since: file events arrive
    * (inotify), so polling is only a safety net. An error (e.g. ENOSPC, out of inotify watches)
@@ -143,7 +159,7 @@ export class CollectionRunner {
       ? 32
       : Math.max(0, ...globs.map((g) => g.split('/').length - globBase(g).split('/').length - 1));
     if (!this.watcher) {
-      this.watcher = chokidar.watch(bases, {
+      this.watcher = (this.opts.watch ?? chokidarWatch)(bases, {
         ignoreInitial: true,
         persistent: true,
         followSymlinks: false,
@@ -355,6 +371,11 @@ export class CollectionRunner {
     await this.watcher?.close();
     await this.scanning;
     await Promise.all([...this.tailers.values()].map((t) => t.stop()));
+  }
+
+  /** Resolves once the discovery queued so far (scans, watcher events, rotations) is done. */
+  settled(): Promise<void> {
+    return this.scanning;
   }
 
   /** Drops finished tailers from the map (their checkpoints stay). */

@@ -47,6 +47,7 @@ test('sleep ends at its deadline or at once when woken, and a wake after the dea
   await clock.advance(0);
   assert.equal(woke, true);
   assert.equal(s.pending, 0, 'waking cancels the wait');
+  assert.equal(clock.pending, 0, 'and with no wait left, no timer is armed either');
   const b = s.sleep(100);
   await clock.advance(100);
   await b.done;

@@ -33,6 +33,12 @@ export class PollScheduler {
     return () => {
       due.delete(fn);
       if (!due.size && this.slots.get(slot) === due) this.slots.delete(slot);
+      // Nothing left to wait for (every tailer stopped): no timer either.
+      if (!this.slots.size && this.timer !== undefined) {
+        this.clock.clearTimeout(this.timer);
+        this.timer = undefined;
+        this.armedFor = Infinity;
+      }
     };
   }
 
