@@ -30,7 +30,7 @@ async function files(patterns: string[]): Promise<string[]> {
 }
 
 const unit = await files([
-  '{cmd,lint,common,agent,transfer,metrics,operator,console,deploy,bench}/**/*.test.ts',
+  '{cmd,lint,docs,common,agent,transfer,metrics,operator,console,deploy,bench}/**/*.test.ts',
 ]);
 const integration = unitOnly ? [] : await files([soak ? 'test/**/*.test.ts' : 'test/**/!(*.soak).test.ts']);
 let selected = [...unit, ...integration];

@@ -7,7 +7,7 @@
 // the fragments' order here is the order it expects.
 
 import { buildEvent, type EventSource } from './event.ts';
-import { eventId } from './id.ts';
+import { eventIdAt, eventIdPrefix } from './id.ts';
 import { fitRecord } from './fit-record.ts';
 
 /** What the encoder needs of one event read from a file (the agent's assembled event). */
@@ -33,11 +33,13 @@ export class EventEncoder {
   private readonly maxBytes: number;
   private readonly tail: string;
   private readonly path: string;
+  private readonly idPrefix: string;
 
   constructor(src: EventSource, maxRecordBytes: number) {
     this.src = src;
     this.maxBytes = maxRecordBytes;
     this.path = JSON.stringify(src.path);
+    this.idPrefix = eventIdPrefix(src.node, src.fileId);
     let tail = `,"host":{"name":${JSON.stringify(src.node)}},"collection":{"name":${JSON.stringify(src.collection)}}`;
     if (src.kubernetes) {
       const k = src.kubernetes;
@@ -56,7 +58,7 @@ export class EventEncoder {
       const value =
         `{"@timestamp":"${e.timestamp ?? readAt}","message":${JSON.stringify(e.message)}` +
         (e.stream ? `,"stream":${JSON.stringify(e.stream)}` : '') +
-        `,"event":{"id":"${eventId(this.src.node, this.src.fileId, e.offset)}"${marks}}` +
+        `,"event":{"id":"${eventIdAt(this.idPrefix, e.offset)}"${marks}}` +
         `,"log":{"file":{"path":${this.path}},"offset":${e.offset}}` +
         this.tail;
       const bytes = Buffer.byteLength(value);

@@ -1,14 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildEvent, isAlwaysOwned, isReserved, RESERVED } from './event.ts';
-import { eventId, recordKey } from './id.ts';
+import { eventId, eventIdPrefix, ID_PREFIX_CHARS, recordKey } from './id.ts';
 
 test('event ids are deterministic per (node, file, offset) and differ otherwise', () => {
   assert.equal(eventId('n', 'f', 10), eventId('n', 'f', 10));
   assert.notEqual(eventId('n', 'f', 10), eventId('n', 'f', 11));
   assert.notEqual(eventId('n', 'f', 10), eventId('m', 'f', 10));
   assert.notEqual(eventId('n', 'f', 10), eventId('n', 'g', 10));
-  assert.match(eventId('n', 'f', 0), /^[A-Za-z0-9_-]{27}$/);
+  assert.match(eventId('n', 'f', 0), /^[A-Za-z0-9_-]{23}$/);
+  // A file's ids share its prefix; the offset after it keeps them apart, also past 2^32.
+  const prefix = eventIdPrefix('n', 'f');
+  assert.equal(prefix.length, ID_PREFIX_CHARS);
+  assert.equal(eventId('n', 'f', 2 ** 40), `${prefix}${(2 ** 40).toString(36)}`);
+  assert.notEqual(eventId('n', 'f', 2 ** 40), eventId('n', 'f', 2 ** 40 + 1));
+  assert.ok(eventId('n', 'f', 2 ** 40).length <= 512);
   assert.equal(recordKey('n', 'f'), 'n/f');
 });
 

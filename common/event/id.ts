@@ -1,14 +1,27 @@
-// The event's identity: `event.id` is a hash of (node, file identity, byte offset), so the same
-// line read twice (agent crash, Kafka retry, transfer replay) gets the same id and
-// Elasticsearch keeps it once (`op_type: create`, `_id = event.id`). The record key keeps one
-// file's records in one partition, in order.
+// The event's identity: `event.id` is a hash of (node, file identity) followed by the event's
+// byte offset in base 36, so the same line read twice (agent crash, Kafka retry, transfer
+// replay) gets the same id and Elasticsearch keeps it once (`op_type: create`,
+// `_id = event.id`). The hash is computed once per file, not once per line: a SHA-256 per line
+// was a tenth of the agent's CPU. Within a file the offset makes ids unique by construction;
+// across files the 132-bit prefix does. Ids of one file share a prefix and grow with the
+// offset, which Lucene's terms dictionary looks up faster than random ids. The record key keeps
+// one file's records in one partition, in order.
 
 import { hash } from 'node:crypto';
 
-/** hash(node, file identity, byte offset): the same line always gets the same id. */
+/** The per-file part of every id: 22 base64url characters (132 bits) of SHA-256(node, file identity). */
+export function eventIdPrefix(node: string, fileId: string): string {
+  return hash('sha256', `${node}\0${fileId}`, 'base64url').slice(0, ID_PREFIX_CHARS);
+}
+
+export const ID_PREFIX_CHARS = 22;
+
+/** The id of the event at `offset` of a file whose prefix is `prefix` (eventIdPrefix). */
+export const eventIdAt = (prefix: string, offset: number): string => prefix + offset.toString(36);
+
+/** prefix(node, file identity) + byte offset: the same line always gets the same id. */
 export function eventId(node: string, fileId: string, offset: number): string {
-  // crypto.hash is the one-shot form: the same digest without a Hash object per line.
-  return hash('sha256', `${node}\0${fileId}\0${offset}`, 'base64url').slice(0, 27);
+  return eventIdAt(eventIdPrefix(node, fileId), offset);
 }
 
 /** The Kafka record key: `<node>/<file identity>`. */

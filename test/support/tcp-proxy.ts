@@ -1,6 +1,7 @@
 // A TCP proxy a test can cut: components reach a service through it, and `cut()` severs
 // every connection and refuses new ones, as a network partition would, while the service
-// itself stays up for the test to change.
+// itself stays up for the test to change. `stall()` keeps the connections but holds back what
+// the service answers, as a server that accepted a request and hangs would.
 
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -9,11 +10,18 @@ export interface TcpProxy {
   port: number;
   cut(): void;
   restore(): void;
+  /** Holds back every byte the service sends until `unstall()`; connections stay open. */
+  stall(): void;
+  unstall(): void;
+  /** Bytes the service sent that the stall is holding back. */
+  heldBytes(): number;
   close(): Promise<void>;
 }
 
 export async function startProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   let open = true;
+  let stalled = false;
+  const held: { client: Socket; chunk: Buffer }[] = [];
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
     if (!open) return void client.destroy();
@@ -29,7 +37,11 @@ export async function startProxy(targetHost: string, targetPort: number): Promis
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
     client.pipe(upstream);
-    upstream.pipe(client);
+    upstream.on('data', (chunk: Buffer) => {
+      if (stalled) held.push({ client, chunk });
+      else client.write(chunk);
+    });
+    upstream.on('end', () => (stalled ? held.push({ client, chunk: Buffer.alloc(0) }) : client.end()));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return {
@@ -42,6 +54,18 @@ export async function startProxy(targetHost: string, targetPort: number): Promis
     restore() {
       open = true;
     },
+    stall() {
+      stalled = true;
+    },
+    unstall() {
+      stalled = false;
+      for (const { client, chunk } of held.splice(0)) {
+        if (client.destroyed) continue;
+        if (chunk.length) client.write(chunk);
+        else client.end();
+      }
+    },
+    heldBytes: () => held.reduce((n, h) => n + h.chunk.length, 0),
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();
