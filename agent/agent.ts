@@ -9,6 +9,7 @@ import { agentStatusKey } from '../common/keyspace.ts';
 import type { Logger } from '../common/observe/logger.ts';
 import { Registry, registerShared } from '../common/observe/metrics.ts';
 import { StatusWriter } from '../common/etcd/status-writer.ts';
+import { systemClock, unref, type Clock, type TimerHandle } from '../common/time/clock.ts';
 import { CheckpointStore } from './checkpoints.ts';
 import { CollectionRunner } from './collection.ts';
 import { planCollections, type PlannedCollection } from './plan.ts';
@@ -17,6 +18,7 @@ import type { AgentStatus } from '../common/status/agent.ts';
 import { renderAgentStatus, RateTracker } from './status.ts';
 import { LossLedger } from './loss-ledger.ts';
 import { ReadPool } from './read-pool.ts';
+import { PollScheduler } from './poll-scheduler.ts';
 import type { PodResolver } from './pods/resolver.ts';
 
 export interface AgentConfig {
@@ -33,6 +35,8 @@ export interface AgentConfig {
   readBuffers: number;
   pollMs: number;
   pollMaxMs: number;
+  /** The idle ceiling while file events work (inotify); pollMaxMs otherwise. */
+  pollWatchedMaxMs?: number;
   drainIdleMs: number;
   rescanMs: number;
   maxFilesPerCollection: number;
@@ -44,7 +48,7 @@ export interface AgentDeps {
   producer: RecordProducer;
   logger: Logger;
   registry?: Registry;
-  now?: () => number;
+  clock?: Clock;
   /** The node's pods (Kubernetes mode); absent in standalone mode. */
   pods?: PodResolver;
 }
@@ -58,7 +62,9 @@ export class Agent {
   readonly config: AgentConfig;
   readonly registry: Registry;
   private readonly deps: AgentDeps;
+  private readonly clock: Clock;
   private readonly now: () => number;
+  private readonly scheduler: PollScheduler;
   private readonly metrics;
   readonly sink: KafkaSink;
   readonly checkpoints: CheckpointStore;
@@ -68,7 +74,7 @@ export class Agent {
   private rejected = new Map<string, string>();
   private snapshot: ConfigSnapshot | undefined;
   private applying: Promise<void> = Promise.resolve();
-  private flushTimer: NodeJS.Timeout | undefined;
+  private flushTimer: TimerHandle | undefined;
   private readonly rates = new RateTracker();
   readonly ledger = new LossLedger();
   private readonly readPool: ReadPool;
@@ -80,7 +86,9 @@ export class Agent {
   constructor(config: AgentConfig, deps: AgentDeps) {
     this.config = config;
     this.deps = deps;
-    this.now = deps.now ?? Date.now;
+    this.clock = deps.clock ?? systemClock;
+    this.now = () => this.clock.now();
+    this.scheduler = new PollScheduler(this.clock);
     this.startedAt = this.now();
     this.registry = deps.registry ?? new Registry();
     this.readPool = new ReadPool(config.readChunkBytes, config.readBuffers);
@@ -126,6 +134,7 @@ export class Agent {
       intervalMs: config.statusIntervalMs,
       logger: log.child({ component: 'status' }),
       render: () => this.renderStatus(),
+      clock: this.clock,
     });
   }
 
@@ -143,12 +152,15 @@ export class Agent {
     await this.watcher.start();
     await this.applying;
     this.status.start();
+    let ticks = 0;
     const tick = () => {
       void this.checkpoints.flush();
       for (const r of this.running.values()) r.runner.reap();
+      // Forgetting the rates of quiet files walks every file: every 10 s is soon enough.
+      if (ticks++ % 10 === 0) this.rates.prune(this.now());
       this.updateGauges();
-      this.flushTimer = setTimeout(tick, 1000);
-      this.flushTimer.unref();
+      this.flushTimer = this.clock.setTimeout(tick, 1000);
+      unref(this.flushTimer);
     };
     tick();
   }
@@ -207,8 +219,10 @@ export class Agent {
         readPool: this.readPool,
         pollMs: c.pollMs,
         pollMaxMs: c.pollMaxMs,
+        ...(c.pollWatchedMaxMs !== undefined ? { pollWatchedMaxMs: c.pollWatchedMaxMs } : {}),
         drainIdleMs: c.drainIdleMs,
-        now: this.now,
+        clock: this.clock,
+        scheduler: this.scheduler,
         onEvents: (n, _bytes, path) => {
           this.rates.add(`${p.name}\0${path}`, n, this.now());
           this.metrics.received.inc({ collection: p.name }, n);
@@ -236,7 +250,6 @@ export class Agent {
 
   /** Gauges read at scrape time are cheap to keep current once a second. */
   private updateGauges(): void {
-    this.rates.prune(this.now());
     this.metrics.bufferBytes.set({}, this.sink.bufferedBytes);
     for (const [name, r] of this.running) {
       let lag = 0;
@@ -277,7 +290,7 @@ export class Agent {
   async shutdown(): Promise<void> {
     if (this.shut) return;
     this.shut = true;
-    if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.flushTimer !== undefined) this.clock.clearTimeout(this.flushTimer);
     await this.watcher.stop();
     await this.applying;
     await Promise.all([...this.running.values()].map((r) => r.runner.stop()));

@@ -4,10 +4,11 @@
 
 import { glob, readdir, stat } from 'node:fs/promises';
 import { dirname, join, matchesGlob } from 'node:path';
-import chokidar, { type FSWatcher } from 'chokidar';
+import chokidar, { type ChokidarOptions } from 'chokidar';
 import type { Logger } from '../common/observe/logger.ts';
 import type { CollectEntry } from '../common/schema/collect-entry.ts';
 import { describeError } from '../common/errors.ts';
+import type { TimerHandle } from '../common/time/clock.ts';
 import { globAllowed, globBase, realFileAllowed } from './allow.ts';
 import { Tailer, type TailerOptions } from './tailer.ts';
 import type { PodResolver } from './pods/resolver.ts';
@@ -23,11 +24,27 @@ export type TailerDefaults = Pick<
   | 'readPool'
   | 'pollMs'
   | 'pollMaxMs'
+  | 'pollWatchedMaxMs'
   | 'drainIdleMs'
-  | 'now'
+  | 'clock'
+  | 'scheduler'
   | 'onEvents'
   | 'onLoss'
 >;
+
+/** What the runner needs of a file watcher (chokidar's FSWatcher). */
+export interface FileWatcher {
+  on(event: 'add' | 'change' | 'unlink', fn: (path: string) => void): unknown;
+  on(event: 'ready', fn: () => void): unknown;
+  on(event: 'error', fn: (err: unknown) => void): unknown;
+  add(paths: string[]): unknown;
+  unwatch(paths: string[]): unknown;
+  close(): Promise<void>;
+}
+
+export type WatchFiles = (paths: string[], options: ChokidarOptions) => FileWatcher;
+
+const chokidarWatch: WatchFiles = (paths, options) => chokidar.watch(paths, options) as FileWatcher;
 
 export interface CollectionOptions {
   name: string;
@@ -39,6 +56,8 @@ export interface CollectionOptions {
   maxFiles: number;
   /** The node's pods, when the agent has a Kubernetes API (pods sources need it). */
   pods?: PodResolver;
+  /** Starts the file watcher (default chokidar); unit tests pass one whose events they send. */
+  watch?: WatchFiles;
 }
 
 export class CollectionRunner {
@@ -52,13 +71,25 @@ export class CollectionRunner {
   private unsubscribe: (() => void) | undefined;
   /** device:inode of files being opened right now. */
   private readonly opening = new Set<string>();
-  private watcher: FSWatcher | undefined;
-  private rescanTimer: NodeJS.Timeout | undefined;
+  private watcher: FileWatcher | undefined;
+  /**
+   * The watcher finished its first scan and has reported no error since: file events arrive
+   * (inotify), so polling is only a safety net. An error (e.g. ENOSPC, out of inotify watches)
+   * falls back to polling at agent.pollMax for the rest of the collection's life.
+   */
+  private watching = false;
+  private watchFailed = false;
+  private rescanTimer: TimerHandle | undefined;
   private stopped = false;
   private scanning: Promise<void> = Promise.resolve();
 
   constructor(opts: CollectionOptions) {
     this.opts = opts;
+  }
+
+  /** File events work for this collection (its watcher is up): polling is a safety net. */
+  get fileEvents(): boolean {
+    return this.watching;
   }
 
   async start(): Promise<void> {
@@ -128,7 +159,7 @@ export class CollectionRunner {
       ? 32
       : Math.max(0, ...globs.map((g) => g.split('/').length - globBase(g).split('/').length - 1));
     if (!this.watcher) {
-      this.watcher = chokidar.watch(bases, {
+      this.watcher = (this.opts.watch ?? chokidarWatch)(bases, {
         ignoreInitial: true,
         persistent: true,
         followSymlinks: false,
@@ -137,18 +168,30 @@ export class CollectionRunner {
       this.watcher.on('add', (p) => this.enqueue(() => this.consider(p, false)));
       this.watcher.on('change', (p) => this.pokePath(p));
       this.watcher.on('unlink', (p) => this.pokePath(p));
-      this.watcher.on('error', (err) =>
-        this.opts.logger.warn('file watcher error', {
-          collection: this.opts.name,
-          error: describeError(err),
-        }),
-      );
+      this.watcher.on('ready', () => (this.watching = !this.watchFailed));
+      this.watcher.on('error', (err) => {
+        if (!this.watchFailed)
+          this.opts.logger.warn('file watcher error; polling every agent.pollMax from now on', {
+            collection: this.opts.name,
+            error: describeError(err),
+          });
+        this.watchFailed = true;
+        this.watching = false;
+      });
+      const { clock } = this.opts.tailer;
+      // Node's glob lstat's every entry: 1,000 files rescanned every 5 s were 200 lstats a
+      // second. While the watcher reports new files itself the rescan is a safety net and
+      // runs at the watched poll ceiling.
+      const every = () =>
+        this.watching
+          ? Math.max(this.opts.rescanMs, this.opts.tailer.pollWatchedMaxMs ?? 0)
+          : this.opts.rescanMs;
       const tick = () => {
         if (this.stopped) return;
         this.enqueue(() => this.scan(false));
-        this.rescanTimer = setTimeout(tick, this.opts.rescanMs);
+        this.rescanTimer = clock.setTimeout(tick, every());
       };
-      this.rescanTimer = setTimeout(tick, this.opts.rescanMs);
+      this.rescanTimer = clock.setTimeout(tick, every());
     } else {
       const added = bases.filter((b) => !oldBases.has(b));
       const removed = [...oldBases].filter((b) => !bases.includes(b));
@@ -290,6 +333,7 @@ export class CollectionRunner {
       drainOnly,
       ...(entry.parse ? { parse: entry.parse } : {}),
       logger: this.opts.logger.child({ collection: this.opts.name, path }),
+      watched: () => this.watching,
       // Do not wait for the file watcher or the rescan: a file created and rotated away
       // before either noticed it would never be read.
       onRotated: (p) => this.enqueue(() => this.consider(p, false)),
@@ -323,10 +367,15 @@ export class CollectionRunner {
     if (this.stopped) return;
     this.stopped = true;
     this.unsubscribe?.();
-    if (this.rescanTimer) clearTimeout(this.rescanTimer);
+    if (this.rescanTimer !== undefined) this.opts.tailer.clock.clearTimeout(this.rescanTimer);
     await this.watcher?.close();
     await this.scanning;
     await Promise.all([...this.tailers.values()].map((t) => t.stop()));
+  }
+
+  /** Resolves once the discovery queued so far (scans, watcher events, rotations) is done. */
+  settled(): Promise<void> {
+    return this.scanning;
   }
 
   /** Drops finished tailers from the map (their checkpoints stay). */

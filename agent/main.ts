@@ -53,6 +53,7 @@ export const agentCommand: ComponentCommand<typeof agentSettings> = {
         readBuffers: s['agent.readBuffers'],
         pollMs: s['agent.poll'],
         pollMaxMs: s['agent.pollMax'],
+        pollWatchedMaxMs: s['agent.pollWatchedMax'],
         drainIdleMs: s['agent.drainIdle'],
         rescanMs: s['agent.rescan'],
         maxFilesPerCollection: s['agent.maxFilesPerCollection'],

@@ -83,6 +83,11 @@ export const agentSettings = {
     description:
       "idle polling backs off up to this (a safety net: file events wake a tailer at once, as with Filebeat's backoff)",
   }),
+  'agent.pollWatchedMax': setting.duration({
+    default: 60000,
+    description:
+      'the idle polling ceiling while file events work (inotify): polling is then only a safety net under them; agent.pollMax applies when the watcher fails',
+  }),
   'agent.drainIdle': setting.duration({
     default: 5000,
     description: 'a rotated or deleted file is closed after this long without new data',

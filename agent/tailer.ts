@@ -12,12 +12,15 @@ import { describeError } from '../common/errors.ts';
 import { EventEncoder } from '../common/event/encode.ts';
 import type { EventSource } from '../common/event/event.ts';
 import { recordKey } from '../common/event/id.ts';
+import { Backoff } from '../common/time/backoff.ts';
+import type { Clock } from '../common/time/clock.ts';
 import { Assembler, type AssembledEvent } from './assembler.ts';
 import { identify, identityString, matches, type FileIdentity } from './identity.ts';
 import { LineSplitter } from './lines.ts';
 import type { CheckpointStore } from './checkpoints.ts';
 import type { AckOwner, KafkaSink } from './sink.ts';
 import type { ReadPool } from './read-pool.ts';
+import type { PollScheduler } from './poll-scheduler.ts';
 
 export interface TailerOptions {
   path: string;
@@ -41,13 +44,24 @@ export interface TailerOptions {
   /** Idle polling starts at pollMs and backs off to pollMaxMs; a file event resets it. */
   pollMs: number;
   pollMaxMs: number;
+  /**
+   * The ceiling instead of pollMaxMs while `watched()` says file events work for this file
+   * (inotify): polling is then only the safety net under them.
+   */
+  pollWatchedMaxMs?: number;
+  watched?: () => boolean;
   drainIdleMs: number;
-  now: () => number;
+  clock: Clock;
+  /** The one timer all tailers' idle waits share. */
+  scheduler: PollScheduler;
   onEvents?: (count: number, bytes: number, path: string) => void;
   onLoss?: (bytes: number, reason: string, path: string) => void;
   /** The path now leads to another file (or none): the owner looks for the new one at once. */
   onRotated?: (path: string) => void;
 }
+
+/** Polls at agent.poll, ×2, ×4 after activity on a watched file before the long safety poll. */
+const WATCHED_QUICK_POLLS = 3;
 
 export type TailerState = 'opening' | 'reading' | 'draining' | 'finished' | 'failed';
 
@@ -71,9 +85,18 @@ export class Tailer implements AckOwner {
   private stopped = false;
   private loop: Promise<void> | undefined;
   private idleSince = 0;
+  /** Read before looking at the size: at the start, after data and after a file event. */
+  private readNext = true;
+  private readonly poll: Backoff;
 
   constructor(opts: TailerOptions) {
     this.opts = opts;
+    const base = Math.max(1, opts.pollMs);
+    this.poll = new Backoff({
+      baseMs: base,
+      maxMs: Math.max(base, opts.pollMaxMs, opts.pollWatchedMaxMs ?? 0),
+      jitter: 'none',
+    });
   }
 
   get fileId(): string | undefined {
@@ -128,31 +151,47 @@ export class Tailer implements AckOwner {
 
   /** Something changed on disk: read now instead of at the next poll. */
   poke(): void {
-    this.pollDelay = this.opts.pollMs;
+    this.poll.reset();
+    this.readNext = true;
     this.wakeUp?.();
   }
 
-  private pollDelay = 0;
-
   private async run(): Promise<void> {
     const { opts } = this;
-    this.idleSince = opts.now();
-    this.pollDelay = opts.pollMs;
+    this.idleSince = opts.clock.now();
+    this.poll.reset();
     while (!this.stopped) {
       if (opts.sink.full) {
         await this.roomOrStop();
         continue;
       }
-      if (await this.readChunk()) continue;
-      this.emit(this.assembler.flush(opts.now()));
+      if (this.readNext && (await this.readChunk())) continue;
+      this.emit(this.assembler.flush(opts.clock.now()));
       if (await this.checkFile()) break;
+      // A timed wake costs an fstat (and a stat of the path), not a read: most wakes of a
+      // quiet file find nothing, and the read waits for a size that says there is something.
+      this.readNext = this.size > this.readPos;
+      if (this.readNext) continue;
+      const delay = this.nextPollDelay();
       await this.sleep(
-        this.assembler.heldSince === undefined
-          ? this.pollDelay
-          : Math.min(this.pollDelay, this.assembler.flushTimeoutMs),
+        this.assembler.heldSince === undefined ? delay : Math.min(delay, this.assembler.flushTimeoutMs),
       );
-      this.pollDelay = Math.min(opts.pollMaxMs, this.pollDelay * 2);
     }
+  }
+
+  /**
+   * Without file events: agent.poll doubling to agent.pollMax. With them (inotify) a write
+   * wakes the tailer at once, so polling only catches an event that was missed (chokidar
+   * drops a file's events within 5 ms of the previous one): a few quick polls after activity,
+   * then straight to agent.pollWatchedMax. A file quiet for a minute costs one fstat a minute.
+   */
+  private nextPollDelay(): number {
+    const { opts } = this;
+    if (opts.watched?.() && opts.pollWatchedMaxMs !== undefined) {
+      if (this.poll.attempts >= WATCHED_QUICK_POLLS) return Math.max(1, opts.pollWatchedMaxMs);
+      return Math.min(this.poll.next(), Math.max(1, opts.pollWatchedMaxMs));
+    }
+    return Math.min(this.poll.next(), Math.max(1, opts.pollMaxMs));
   }
 
   /** Reads one chunk into a pooled buffer and emits what it completes; false at end of file. */
@@ -171,11 +210,11 @@ export class Tailer implements AckOwner {
       }
       this.readPos += bytesRead;
       this.size = Math.max(this.size, this.readPos);
-      const now = opts.now();
+      const now = opts.clock.now();
       // The splitter copies what it keeps, so the pooled buffer is free again after this.
       this.emit(this.assembler.push(this.splitter.push(buf.subarray(0, bytesRead)), now));
       this.idleSince = now;
-      this.pollDelay = opts.pollMs;
+      this.poll.reset();
       return true;
     } finally {
       opts.readPool.release(buf);
@@ -216,19 +255,17 @@ export class Tailer implements AckOwner {
       );
       if (moved) {
         this.state = 'draining';
-        this.idleSince = opts.now();
-        this.pollDelay = opts.pollMs;
+        this.idleSince = opts.clock.now();
+        this.poll.reset();
         opts.logger.info('file rotated or deleted: reading the old file to its end', { path: opts.path });
         opts.onRotated?.(opts.path);
       }
     }
-    if (this.state === 'draining' && opts.now() - this.idleSince >= opts.drainIdleMs) {
+    if (this.state === 'draining' && opts.clock.now() - this.idleSince >= opts.drainIdleMs) {
       // The file is done: its unfinished last line and any held event are complete now.
       const partial = this.splitter.flushPartial();
-      this.emit([
-        ...this.assembler.push(partial ? [partial] : [], opts.now()),
-        ...this.assembler.flush(opts.now(), true),
-      ]);
+      const now = opts.clock.now();
+      this.emit([...this.assembler.push(partial ? [partial] : [], now), ...this.assembler.flush(now, true)]);
       this.state = 'finished';
       this.saveCheckpoint();
       await this.closeHandle();
@@ -266,7 +303,7 @@ export class Tailer implements AckOwner {
       this.encoderFor = fileId;
       this.key = recordKey(opts.node, fileId);
     }
-    const readAt = new Date(opts.now()).toISOString();
+    const readAt = new Date(opts.clock.now()).toISOString();
     let bytes = 0;
     for (const e of events) {
       const { value, bytes: valueBytes } = this.encoder!.encode(e, readAt);
@@ -312,14 +349,9 @@ export class Tailer implements AckOwner {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        resolve();
-      }
-      this.wakeUp = done;
-    });
+    const { done, wake } = this.opts.scheduler.sleep(ms);
+    this.wakeUp = wake;
+    return done;
   }
 
   private async closeHandle(): Promise<void> {

@@ -7,6 +7,7 @@
 // what it wrote until the cache has caught up: otherwise the next reconcile would decide
 // from a stale view and repeat a write or lose a compare-and-swap for nothing.
 
+import { backoffDelay } from '../common/time/backoff.ts';
 import type { Clock } from '../common/time/clock.ts';
 import type { Logger } from '../common/observe/logger.ts';
 import type { TopicEnsurer } from './topics.ts';
@@ -50,6 +51,8 @@ export interface ControllerOptions {
   topics?: TopicEnsurer;
   retryMinMs?: number;
   retryMaxMs?: number;
+  /** Jitter source for retry delays, in [0, 1). */
+  random?: () => number;
 }
 
 export class Controller {
@@ -117,7 +120,9 @@ export class Controller {
     this.attempts.set(key, n);
     const retriable = err instanceof LcsError ? err.retriable : true;
     const min = this.opts.retryMinMs ?? 100;
-    const delay = Math.min(this.opts.retryMaxMs ?? 30_000, min * 2 ** (n - 1)) * (retriable ? 1 : 10);
+    const policy = { baseMs: min, maxMs: Math.max(min, this.opts.retryMaxMs ?? 30_000), minMs: min };
+    // A permanent error is retried too (the resource or the policy may change), ten times slower.
+    const delay = backoffDelay(n - 1, policy, this.opts.random ?? Math.random) * (retriable ? 1 : 10);
     (retriable && n <= 3 ? this.opts.logger.info : this.opts.logger.warn)('reconcile failed; will retry', {
       key,
       error: describeError(err),

@@ -6,6 +6,7 @@
 
 import { ListWatch, Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../common/observe/logger.ts';
+import { Backoff } from '../common/time/backoff.ts';
 import type { Clock } from '../common/time/clock.ts';
 import { describeError } from '../common/errors.ts';
 import type { KubeClient } from './kube-client.ts';
@@ -22,13 +23,14 @@ export interface InformerOptions {
   onList?: () => void;
   retryMinMs?: number;
   retryMaxMs?: number;
+  random?: () => number;
 }
 
 export class LogCollectionInformer {
   private readonly opts: InformerOptions;
   private lw: ListWatch<KubernetesObject> | undefined;
   private stopped = false;
-  private delay: number;
+  private readonly retry: Backoff;
   private timer: unknown;
   synced = false;
   lists = 0;
@@ -36,7 +38,13 @@ export class LogCollectionInformer {
 
   constructor(opts: InformerOptions) {
     this.opts = opts;
-    this.delay = opts.retryMinMs ?? 200;
+    const min = opts.retryMinMs ?? 200;
+    this.retry = new Backoff({
+      baseMs: min,
+      maxMs: Math.max(min, opts.retryMaxMs ?? 10_000),
+      minMs: min,
+      ...(opts.random ? { random: opts.random } : {}),
+    });
   }
 
   async start(): Promise<void> {
@@ -77,22 +85,22 @@ export class LogCollectionInformer {
     this.synced = true;
     this.lists++;
     this.lastError = undefined;
-    this.delay = this.opts.retryMinMs ?? 200;
+    this.retry.reset();
     this.opts.onList?.();
   }
 
   private failed(err: unknown): void {
     this.lastError = describeError(err);
     if (this.stopped) return;
+    const delay = this.retry.next();
     this.opts.logger.warn('LogCollection watch failed; restarting', {
       error: this.lastError,
-      retryInMs: this.delay,
+      retryInMs: delay,
     });
     const lw = this.lw;
     this.timer = this.opts.clock.setTimeout(() => {
       this.timer = undefined;
       if (!this.stopped) void lw?.start();
-    }, this.delay);
-    this.delay = Math.min(this.opts.retryMaxMs ?? 10_000, this.delay * 2);
+    }, delay);
   }
 }

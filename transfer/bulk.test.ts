@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffMs, bulkBody, chunk, classifyRequestFailure, classifyStatus, interpretBulk } from './bulk.ts';
+import { bulkBody, chunk, classifyRequestFailure, classifyStatus, interpretBulk } from './bulk.ts';
 
 test('per-item outcomes from a mixed bulk response', () => {
   const res = {
@@ -60,18 +60,6 @@ test('the body is create actions with the event id', () => {
     },
   ]);
   assert.equal(body, '{"create":{"_index":"i-2026.01.01","_id":"abc"}}\n{"message":"m"}\n');
-});
-
-test('backoff grows, is capped and jittered', () => {
-  assert.equal(
-    backoffMs(0, () => 0),
-    50,
-  );
-  assert.equal(
-    backoffMs(3, () => 0.999999),
-    50 + Math.floor(0.999999 * 1600),
-  );
-  assert.ok(backoffMs(20, () => 0.999999) <= 10050);
 });
 
 test('a whole request rejected for its size or body is split, down to the one document', () => {

@@ -56,11 +56,6 @@ export function interpretBulk(response: { items?: BulkItem[] }, count: number): 
   });
 }
 
-/** Backoff with full jitter: a random delay up to min(max, base·2^attempt). */
-export function backoffMs(attempt: number, random: () => number, baseMs = 200, maxMs = 10000): number {
-  return Math.floor(random() * Math.min(maxMs, baseMs * 2 ** attempt)) + 50;
-}
-
 export type RequestOutcome =
   { kind: 'split'; reason: string } | { kind: 'retry'; reason: string } | { kind: 'dead'; reason: string };
 

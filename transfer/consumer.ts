@@ -5,14 +5,23 @@
 import { Kafka, logLevel, type Consumer, type KafkaConfig, type Producer } from 'kafkajs';
 import type { Logger } from '../common/observe/logger.ts';
 import { describeError } from '../common/errors.ts';
+import { Backoff } from '../common/time/backoff.ts';
+import { sleep, systemClock, type Clock } from '../common/time/clock.ts';
 import { chunk, docLines, type BulkDoc } from './bulk.ts';
 import { toDoc } from './documents.ts';
 import { AbortedError, type IndexControl, type Indexer } from './indexer.ts';
 import { Lanes } from './lanes.ts';
 import type { Routing } from './routing.ts';
 
+/** The part of kafkajs the member uses; unit tests pass a fake. */
+export type ConsumerFactory = (config: Parameters<Kafka['consumer']>[0]) => Consumer;
+
 export interface ConsumerOptions {
   kafka: KafkaConfig;
+  /** Makes the group member (default: kafkajs over `kafka`). */
+  createConsumer?: ConsumerFactory;
+  clock?: Clock;
+  random?: () => number;
   groupId: string;
   logger: Logger;
   indexer: Indexer;
@@ -30,9 +39,15 @@ export interface ConsumerOptions {
   onLag?: (topic: string, partition: number, lag: number) => void;
 }
 
+/** Starting a member for a just-created topic may take a few tries: 250 ms up to 5 s, jittered. */
+const START_RETRY = { baseMs: 250, maxMs: 5000, minMs: 250 };
+/** How often a batch waiting for its commits checks whether it is still ours. */
+const ABORT_CHECK_MS = 200;
+
 export class TopicConsumer {
   private readonly opts: ConsumerOptions;
-  private readonly kafka: Kafka;
+  private readonly createConsumer: ConsumerFactory;
+  private readonly clock: Clock;
   private consumer: Consumer | undefined;
   private topics: string[] = [];
   private changing: Promise<void> = Promise.resolve();
@@ -41,7 +56,12 @@ export class TopicConsumer {
 
   constructor(opts: ConsumerOptions) {
     this.opts = opts;
-    this.kafka = new Kafka({ logLevel: logLevel.NOTHING, ...opts.kafka });
+    this.clock = opts.clock ?? systemClock;
+    if (opts.createConsumer) this.createConsumer = opts.createConsumer;
+    else {
+      const kafka = new Kafka({ logLevel: logLevel.NOTHING, ...opts.kafka });
+      this.createConsumer = (config) => kafka.consumer(config);
+    }
   }
 
   get currentTopics(): string[] {
@@ -62,7 +82,11 @@ export class TopicConsumer {
 
   /** Switches until the member consumes the wanted topics; a just-created topic may need a few tries. */
   private async converge(): Promise<void> {
-    for (let attempt = 0; !this.stopped; attempt++) {
+    const retry = new Backoff({
+      ...START_RETRY,
+      ...(this.opts.random ? { random: this.opts.random } : {}),
+    });
+    while (!this.stopped) {
       const target = this.wanted;
       try {
         await this.switchTo(target);
@@ -71,13 +95,13 @@ export class TopicConsumer {
         this.lastError = describeError(err);
         await this.stopConsumer();
         this.topics = [];
-        const delay = Math.min(5000, 250 * 2 ** attempt);
+        const delay = retry.next();
         this.opts.logger.warn('consumer start failed; retrying', {
           topics: target,
           error: this.lastError,
           retryInMs: delay,
         });
-        await new Promise((r) => setTimeout(r, delay));
+        await sleep(this.clock, delay);
       }
     }
   }
@@ -89,7 +113,7 @@ export class TopicConsumer {
     this.topics = topics;
     if (!topics.length) return;
     this.opts.logger.info('consuming topics', { topics });
-    const c = this.kafka.consumer({
+    const c = this.createConsumer({
       groupId: this.opts.groupId,
       allowAutoTopicCreation: true,
       sessionTimeout: this.opts.sessionTimeoutMs,
@@ -181,7 +205,7 @@ export class TopicConsumer {
       }
       // kafkajs retries a failed commit without end, and during a rebalance it cannot succeed
       // until this batch returns: waiting for it unconditionally would deadlock the group.
-      await settledOrAborted(commits, ctl.aborted);
+      await settledOrAborted(this.clock, commits, ctl.aborted);
     } catch (err) {
       if (err instanceof AbortedError) return;
       this.lastError = describeError(err);
@@ -230,11 +254,15 @@ export function deadLetterProducer(kafka: KafkaConfig): Producer {
 }
 
 /** Waits for `p`, but no longer than the batch stays ours (a rebalance or stop ends it). */
-async function settledOrAborted(p: Promise<void>, aborted: () => boolean): Promise<void> {
+async function settledOrAborted(clock: Clock, p: Promise<void>, aborted: () => boolean): Promise<void> {
   let settled = false;
   const done = p.then(
     () => void (settled = true),
     () => void (settled = true),
   );
-  while (!settled && !aborted()) await Promise.race([done, new Promise((r) => setTimeout(r, 200))]);
+  while (!settled && !aborted()) {
+    const stop = new AbortController();
+    await Promise.race([done, sleep(clock, ABORT_CHECK_MS, stop.signal)]);
+    stop.abort(); // clears the wait's timer when the commit won
+  }
 }

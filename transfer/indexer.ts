@@ -5,7 +5,15 @@
 
 import type { Logger } from '../common/observe/logger.ts';
 import { LcsError, describeError } from '../common/errors.ts';
-import { backoffMs, bulkBody, classifyRequestFailure, interpretBulk, type BulkDoc } from './bulk.ts';
+import { Backoff, type BackoffOptions } from '../common/time/backoff.ts';
+import { sleep, systemClock, type Clock } from '../common/time/clock.ts';
+import { bulkBody, classifyRequestFailure, interpretBulk, type BulkDoc } from './bulk.ts';
+
+/** Retry delays for Elasticsearch and the dead-letter topic: 50 ms up to 10 s, jittered. */
+export const RETRY: BackoffOptions = { baseMs: 200, maxMs: 10_000, minMs: 50 };
+
+/** A wait in a retry heartbeats at least this often, so the group keeps the member. */
+const HEARTBEAT_MS = 1000;
 
 export interface DeadLetter {
   topic: string;
@@ -28,8 +36,7 @@ export interface IndexerDeps {
   logger: Logger;
   deadLetter: (records: DeadLetter[]) => Promise<void>;
   random?: () => number;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
+  clock?: Clock;
   /** Documents Elasticsearch acknowledged (201/409). */
   onIndexed?: (docs: number) => void;
   /** One bulk request answered, and how long it took. */
@@ -52,8 +59,14 @@ export interface IndexControl {
 
 export class Indexer {
   private readonly deps: IndexerDeps;
+  private readonly clock: Clock;
   constructor(deps: IndexerDeps) {
     this.deps = deps;
+    this.clock = deps.clock ?? systemClock;
+  }
+
+  private backoff(): Backoff {
+    return new Backoff({ ...RETRY, ...(this.deps.random ? { random: this.deps.random } : {}) });
   }
 
   /**
@@ -62,10 +75,9 @@ export class Indexer {
    * items come back as a smaller request, so one bad document never holds up the others.
    */
   async index(docs: BulkDoc[], ctl: IndexControl): Promise<void> {
-    const random = this.deps.random ?? Math.random;
-    const now = this.deps.now ?? Date.now;
+    const now = () => this.clock.now();
     const work: BulkDoc[][] = [docs];
-    let attempt = 0;
+    const backoff = this.backoff();
     while (work.length) {
       if (ctl.aborted()) throw new AbortedError();
       const pending = work.pop()!;
@@ -109,11 +121,11 @@ export class Indexer {
         this.deps.onRetry?.(pending.length, decision.reason);
         this.deps.logger.warn('bulk request failed; retrying', {
           docs: pending.length,
-          attempt,
+          attempt: backoff.attempts,
           error: decision.reason,
         });
         work.push(pending);
-        await this.wait(backoffMs(attempt++, random), ctl);
+        await this.wait(backoff.next(), ctl);
         continue;
       }
       const retry: BulkDoc[] = [];
@@ -131,8 +143,8 @@ export class Indexer {
       if (retry.length) {
         this.deps.onRetry?.(retry.length, 'item rejected with 429/5xx');
         work.push(retry);
-        await this.wait(backoffMs(attempt++, random), ctl);
-      } else attempt = 0;
+        await this.wait(backoff.next(), ctl);
+      } else backoff.reset();
     }
   }
 
@@ -147,7 +159,8 @@ export class Indexer {
         original: doc.raw?.toString('utf8') ?? null,
       }),
     }));
-    for (let attempt = 0; ; attempt++) {
+    const retry = this.backoff();
+    for (;;) {
       try {
         await this.deps.deadLetter(records);
         this.deps.onDead?.(records.length);
@@ -159,21 +172,19 @@ export class Indexer {
         return;
       } catch (err) {
         this.deps.logger.warn('dead-letter produce failed; retrying', { error: describeError(err) });
-        await this.wait(backoffMs(attempt, this.deps.random ?? Math.random), ctl);
+        await this.wait(retry.next(), ctl);
       }
     }
   }
 
   /** Backoff that keeps the group membership alive and gives up at once on a rebalance. */
   private async wait(ms: number, ctl: IndexControl): Promise<void> {
-    const now = this.deps.now ?? Date.now;
-    const sleep = this.deps.sleep ?? ((t: number) => new Promise<void>((r) => setTimeout(r, t)));
-    const until = now() + ms;
-    while (now() < until) {
+    const until = this.clock.now() + ms;
+    while (this.clock.now() < until) {
       if (ctl.aborted()) throw new AbortedError();
       // A failed heartbeat means a rebalance is under way; aborted() reports it next turn.
       await ctl.heartbeat().catch(() => {});
-      await sleep(Math.min(1000, until - now()));
+      await sleep(this.clock, Math.min(HEARTBEAT_MS, until - this.clock.now()));
     }
   }
 }

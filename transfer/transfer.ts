@@ -12,6 +12,7 @@ import { Registry } from '../common/observe/metrics.ts';
 import { StatusWriter } from '../common/etcd/status-writer.ts';
 import { describeError } from '../common/errors.ts';
 import type { TransferStatus } from '../common/status/transfer.ts';
+import { systemClock, unref, type Clock, type TimerHandle } from '../common/time/clock.ts';
 import { TopicConsumer, type ConsumerOptions } from './consumer.ts';
 import { Indexer } from './indexer.ts';
 import { registerTransferMetrics } from './metrics.ts';
@@ -37,7 +38,7 @@ export interface TransferDeps {
   kafka: KafkaConfig;
   deadLetter: Producer;
   logger: Logger;
-  now?: () => number;
+  clock?: Clock;
   failpoint?: ConsumerOptions['failpoint'];
 }
 
@@ -48,6 +49,7 @@ export class Transfer {
   private readonly metrics;
   private readonly deps: TransferDeps;
   private readonly config: TransferConfig;
+  private readonly clock: Clock;
   private readonly now: () => number;
   private routing: Routing = routingFrom(emptySnapshot);
   private readonly watcher: CollectWatcher;
@@ -55,7 +57,7 @@ export class Transfer {
   private readonly status: StatusWriter;
   private readonly progress = new Progress();
   private readonly templates = new Set<string>();
-  private templateRetry: NodeJS.Timeout | undefined;
+  private templateRetry: TimerHandle | undefined;
   private etcdConnected = false;
   private readonly startedAt: number;
   private shut = false;
@@ -63,14 +65,15 @@ export class Transfer {
   constructor(config: TransferConfig, deps: TransferDeps) {
     this.config = config;
     this.deps = deps;
-    this.now = deps.now ?? Date.now;
+    this.clock = deps.clock ?? systemClock;
+    this.now = () => this.clock.now();
     this.startedAt = this.now();
     const m = (this.metrics = registerTransferMetrics(this.registry));
     const p = this.progress;
     const indexer = new Indexer({
       es: deps.es,
       logger: deps.logger.child({ component: 'indexer' }),
-      now: this.now,
+      clock: this.clock,
       deadLetter: async (records) => {
         await deps.deadLetter.send({
           topic: records[0]!.topic,
@@ -114,6 +117,7 @@ export class Transfer {
       kafka: deps.kafka,
       groupId: config.groupId,
       logger: deps.logger.child({ component: 'consumer' }),
+      clock: this.clock,
       indexer,
       routing: () => this.routing,
       bulkDocs: config.bulkDocs,
@@ -158,6 +162,7 @@ export class Transfer {
       intervalMs: config.statusIntervalMs,
       logger: deps.logger.child({ component: 'status' }),
       render: () => this.renderStatus(),
+      clock: this.clock,
     });
   }
 
@@ -182,11 +187,11 @@ export class Transfer {
       }
     }
     if (failed && !this.shut && !this.templateRetry) {
-      this.templateRetry = setTimeout(() => {
+      this.templateRetry = this.clock.setTimeout(() => {
         this.templateRetry = undefined;
         void this.ensureTemplates();
       }, TEMPLATE_RETRY_MS);
-      this.templateRetry.unref();
+      unref(this.templateRetry);
     }
   }
 
@@ -225,7 +230,7 @@ export class Transfer {
   async shutdown(): Promise<void> {
     if (this.shut) return;
     this.shut = true;
-    clearTimeout(this.templateRetry);
+    if (this.templateRetry !== undefined) this.clock.clearTimeout(this.templateRetry);
     await this.watcher.stop();
     await this.consumer.shutdown();
     await this.deps.deadLetter.disconnect().catch(() => {});

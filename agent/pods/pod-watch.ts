@@ -7,6 +7,7 @@
 // error and retries with backoff, re-watching if it can and relisting if it must.
 
 import type { V1Pod } from '@kubernetes/client-node';
+import { Backoff } from '../../common/time/backoff.ts';
 import type { Clock } from '../../common/time/clock.ts';
 import type { Logger } from '../../common/observe/logger.ts';
 import { kubeError, PodSourceError } from './errors.ts';
@@ -21,6 +22,7 @@ export interface PodWatchOptions {
   onChange: () => void;
   retryMinMs?: number;
   retryMaxMs?: number;
+  random?: () => number;
 }
 
 /** The server closes a watch after this long; the client gives up on it a little later. */
@@ -33,7 +35,7 @@ export class NodePodWatch {
   private readonly cache = new Map<string, V1Pod>();
   private resourceVersion: string | undefined;
   private stopped = false;
-  private delay: number;
+  private readonly retry: Backoff;
   private sleeping: { timer: unknown; wake: () => void } | undefined;
   private abort: AbortController | undefined;
   private loop: Promise<void> | undefined;
@@ -44,12 +46,14 @@ export class NodePodWatch {
 
   constructor(opts: PodWatchOptions) {
     this.opts = opts;
-    this.delay = this.minDelay;
+    const min = opts.retryMinMs ?? 200;
+    this.retry = new Backoff({
+      baseMs: min,
+      maxMs: Math.max(min, opts.retryMaxMs ?? 10_000),
+      minMs: min,
+      ...(opts.random ? { random: opts.random } : {}),
+    });
     this.firstList = Promise.withResolvers<void>();
-  }
-
-  private get minDelay(): number {
-    return this.opts.retryMinMs ?? 200;
   }
 
   /** Resolves after the first successful list (or when stopped before one). */
@@ -85,16 +89,17 @@ export class NodePodWatch {
         const started = this.opts.clock.now();
         const changed = await this.watchOnce();
         // Ended by the server: re-watch at once, unless streams keep ending empty right away.
-        if (changed || this.opts.clock.now() - started > 1000) this.delay = this.minDelay;
-        else await this.backoff();
+        if (changed || this.opts.clock.now() - started > 1000) this.retry.reset();
+        else await this.backoff(this.retry.next());
       } catch (err) {
         if (this.stopped) break;
         if (err instanceof Gone) {
           this.resourceVersion = undefined; // relist now
           continue;
         }
-        this.failed(err);
-        await this.backoff();
+        const ms = this.retry.next();
+        this.failed(err, ms);
+        await this.backoff(ms);
       }
     }
   }
@@ -180,19 +185,17 @@ export class NodePodWatch {
 
   private recovered(): void {
     this.lastError = undefined;
-    this.delay = this.minDelay;
+    this.retry.reset();
   }
 
-  private failed(err: unknown): void {
+  private failed(err: unknown, retryInMs: number): void {
     const error = err instanceof PodSourceError ? err : kubeError('watching pods', err);
     this.lastError = error;
     const log = error.code === 'LCS_AGENT_KUBE_FORBIDDEN' ? 'error' : 'warn';
-    this.opts.logger[log]('pod watch failed; retrying', { error, retryInMs: this.delay });
+    this.opts.logger[log]('pod watch failed; retrying', { error, retryInMs });
   }
 
-  private backoff(): Promise<void> {
-    const ms = this.delay;
-    this.delay = Math.min(this.opts.retryMaxMs ?? 10_000, this.delay * 2);
+  private backoff(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const wake = () => {
         this.sleeping = undefined;

@@ -2,8 +2,9 @@
 // into the same local Kafka with acks=all, until every line is acknowledged. Prints one JSON
 // document per scenario and a summary; progress goes to stderr. Not a test: nothing asserts.
 //
-//   sh deploy/local/run.sh bench/agent/run.ts [--scenarios one,many] [--lines 1000000]
+//   sh deploy/local/run.sh bench/agent/run.ts [--scenarios one,many,idle] [--lines 1000000]
 //      [--files 100] [--lines-per-file 10000] [--line-bytes 200] [--peers lcs,rsyslog]
+//      [--idle-files 1000] [--quiet-seconds 60]
 //      [--agent-args "--agent-batch-bytes 1048576"]
 //      [--profile] [--no-verify] [--keep] [--agent-node-options "--max-semi-space-size=16"]
 
@@ -18,20 +19,23 @@ import { writeCorpus, type Corpus } from './corpus.ts';
 import { adhocEntryKey, collectEntry, repoRoot, startAgent } from './lcs-agent.ts';
 import { ensureBuild } from '../../deploy/local/build.ts';
 import { commands } from '../../cmd/lcs/commands.ts';
-import { measure, round, type RunFigures } from './measure.ts';
+import { measure, round, type MeasureOptions, type RunFigures } from './measure.ts';
 import { summarise, type ProfileSummary } from './profile.ts';
 import { ensureRsyslog, startRsyslog } from './rsyslog.ts';
+import { measureIdle, type IdleFigures } from './idle.ts';
 import { verifyTopic, type Verified } from './verify.ts';
 
 const agentNodeFlags = commands.agent?.nodeFlags ?? [];
 const { values: flags } = parseArgs({
   allowNegative: true,
   options: {
-    scenarios: { type: 'string', default: 'one,many' },
+    scenarios: { type: 'string', default: 'one,many,idle' },
     lines: { type: 'string', default: '1000000' },
     files: { type: 'string', default: '100' },
     'lines-per-file': { type: 'string', default: '10000' },
     'line-bytes': { type: 'string', default: '200' },
+    'idle-files': { type: 'string', default: '1000' },
+    'quiet-seconds': { type: 'string', default: '60' },
     peers: { type: 'string', default: 'lcs,rsyslog' },
     'agent-args': { type: 'string', default: '' },
     // The flags `lcs agent` runs with (cmd/lcs/commands.ts), so the bench measures it as users run it.
@@ -56,12 +60,15 @@ interface Scenario {
   name: string;
   files: number;
   linesPerFile: number;
+  /** Measure the quiet time after the first read, not the read (bench/agent/idle.ts). */
+  idle?: boolean;
 }
 const scenarios: Scenario[] = flags.scenarios.split(',').map((s) => {
   if (s === 'one') return { name: 'one', files: 1, linesPerFile: Number(flags.lines) };
   if (s === 'many')
     return { name: 'many', files: Number(flags.files), linesPerFile: Number(flags['lines-per-file']) };
-  throw new Error(`unknown scenario ${s} (one, many)`);
+  if (s === 'idle') return { name: 'idle', files: Number(flags['idle-files']), linesPerFile: 2, idle: true };
+  throw new Error(`unknown scenario ${s} (one, many, idle)`);
 });
 
 // The agent as production runs it: compiled to JavaScript (`--agent-code ts` for the sources).
@@ -103,11 +110,26 @@ async function newTopic(name: string): Promise<string> {
   return topic;
 }
 
+type Figures = RunFigures | IdleFigures;
+const isIdle = (f: Figures): f is IdleFigures => 'cpuPercent' in f;
+
+/** The read scenarios measure the read; the idle one the quiet time after it. */
+function measureScenario(sc: Scenario, o: Omit<MeasureOptions, 'stallMs' | 'progress'>): Promise<Figures> {
+  const common = { ...o, stallMs: Number(flags['stall-seconds']) * 1000, progress: say };
+  return sc.idle
+    ? measureIdle({ ...common, quietMs: Number(flags['quiet-seconds']) * 1000 })
+    : measure(common);
+}
+
+/** Reads the topic back after a read scenario; the idle one has no acked count to check against. */
+const verifyFigures = (f: Figures, topic: string, lines: number, label: string) =>
+  isIdle(f) ? Promise.resolve(undefined) : maybeVerify(topic, f.acked, lines, label);
+
 async function runLcs(
   sc: Scenario,
   corpus: Corpus,
   client: string,
-): Promise<RunFigures & { profile?: ProfileSummary; verified?: Verified }> {
+): Promise<Figures & { profile?: ProfileSummary; verified?: Verified }> {
   const topic = await newTopic(`${sc.name}-lcs-${client}`);
   const node = `bench-${runId}-${sc.name}-${client}`;
   const profileDir = flags.profile ? join(corpus.dir, `.profile-${client}`) : undefined;
@@ -120,6 +142,8 @@ async function runLcs(
     nodeFlags: flags['agent-node-options'].split(/\s+/).filter(Boolean),
     ...(agentMain ? { main: agentMain } : {}),
     ...(profileDir ? { profileDir } : {}),
+    // Idle cost is measured with the default status interval, as a node runs it.
+    ...(sc.idle ? { env: { LCS_STATUS_INTERVAL: '5s' } } : {}),
   });
   const key = adhocEntryKey(`bench-${runId}-${sc.name}-${client}`);
   try {
@@ -128,15 +152,13 @@ async function runLcs(
     const entry = collectEntry(corpus.dir, topic, node);
     await etcd.put(key).value(entry);
     let restored = 0;
-    const figures = await measure({
+    const figures = await measureScenario(sc, {
       admin,
       topic,
       pid: agent.pid,
       lines: corpus.lines,
       bytes: corpus.bytes,
       label: `${sc.name}/lcs (${client})`,
-      stallMs: Number(flags['stall-seconds']) * 1000,
-      progress: say,
       async check() {
         if (agent.proc.exitCode !== null)
           throw new Error(`lcs agent exited; see ${corpus.dir}/.proc/agent.log`);
@@ -149,7 +171,7 @@ async function runLcs(
     });
     if (restored) say(`note: the entry was deleted by someone else ${restored}x during the run and put back`);
     await agent.stop();
-    const verified = await maybeVerify(topic, figures.acked, corpus.lines, `${sc.name}/lcs (${client})`);
+    const verified = await verifyFigures(figures, topic, corpus.lines, `${sc.name}/lcs (${client})`);
     const prof = profileDir && readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
     return {
       ...figures,
@@ -162,7 +184,7 @@ async function runLcs(
   }
 }
 
-async function runRsyslog(sc: Scenario, corpus: Corpus): Promise<RunFigures & { verified?: Verified }> {
+async function runRsyslog(sc: Scenario, corpus: Corpus): Promise<Figures & { verified?: Verified }> {
   const topic = await newTopic(`${sc.name}-rsyslog`);
   const dir = join(baseDir, `rsyslog-${sc.name}`);
   mkdirSync(dir, { recursive: true });
@@ -170,21 +192,19 @@ async function runRsyslog(sc: Scenario, corpus: Corpus): Promise<RunFigures & { 
   const rs = startRsyslog({ glob, topic, brokers: ep.kafka, dir, host: `bench-${runId}` });
   say(`rsyslogd up (pid ${rs.pid}), config ${dir}/rsyslog.conf`);
   try {
-    const figures = await measure({
+    const figures = await measureScenario(sc, {
       admin,
       topic,
       pid: rs.pid,
       lines: corpus.lines,
       bytes: corpus.bytes,
       label: `${sc.name}/rsyslog`,
-      stallMs: Number(flags['stall-seconds']) * 1000,
-      progress: say,
       async check() {
         if (rs.proc.exitCode !== null) throw new Error(`rsyslogd exited (${rs.proc.exitCode}): ${rs.logs()}`);
       },
     });
     await rs.stop();
-    const verified = await maybeVerify(topic, figures.acked, corpus.lines, `${sc.name}/rsyslog`);
+    const verified = await verifyFigures(figures, topic, corpus.lines, `${sc.name}/rsyslog`);
     return verified ? { ...figures, verified } : figures;
   } finally {
     await rs.stop();
@@ -212,7 +232,7 @@ const ratio = (a: number | undefined, b: number | undefined): number | undefined
   a !== undefined && b ? round(a / b, 2) : undefined;
 
 /** A collector's run: its figures, or why it could not be measured (a peer's failure is a result). */
-type Outcome = (RunFigures & { profile?: ProfileSummary; verified?: Verified }) | { failed: string };
+type Outcome = (Figures & { profile?: ProfileSummary; verified?: Verified }) | { failed: string };
 
 async function outcome(label: string, run: Promise<Exclude<Outcome, { failed: string }>>): Promise<Outcome> {
   try {
@@ -223,8 +243,56 @@ async function outcome(label: string, run: Promise<Exclude<Outcome, { failed: st
   }
 }
 
-const figuresOf = (o: Outcome | undefined): RunFigures | undefined =>
+const figuresOf = (o: Outcome | undefined): Figures | undefined =>
   o === undefined || 'failed' in o ? undefined : o;
+
+type Comparison = {
+  ratios: Record<string, Record<string, number | undefined>>;
+  targets: Record<string, Record<string, boolean | undefined>>;
+};
+
+function compareRead(collectors: Record<string, Outcome>): Comparison {
+  const rs = figuresOf(collectors['rsyslog']) as RunFigures | undefined;
+  const ratios: Comparison['ratios'] = {};
+  const targets: Comparison['targets'] = {};
+  for (const client of clients) {
+    const l = figuresOf(collectors[`lcs/${client}`]) as RunFigures | undefined;
+    if (!l) continue;
+    if (rs)
+      ratios[`lcs/${client} ÷ rsyslog`] = {
+        linesPerCpuSecond: ratio(l.linesPerCpuSecond, rs.linesPerCpuSecond),
+        throughput: ratio(l.linesPerSecond, rs.linesPerSecond),
+        peakRss: ratio(l.peakRssMB, rs.peakRssMB),
+      };
+    targets[`lcs/${client}`] = {
+      // The targets of the seams issue: twice rsyslog's lines per CPU-second, 1.5× its
+      // wall-clock lines/s, peak RSS under 150 MB, and nothing lost.
+      twiceRsyslogLinesPerCpuSecond: rs ? l.linesPerCpuSecond >= 2 * rs.linesPerCpuSecond : undefined,
+      oneAndAHalfRsyslogThroughput: rs ? l.linesPerSecond >= 1.5 * rs.linesPerSecond : undefined,
+      peakRssUnder150MB: l.peakRssMB < 150,
+      noLineLost: l.missingLines === 0,
+    };
+  }
+  return { ratios, targets };
+}
+
+function compareIdle(collectors: Record<string, Outcome>): Comparison {
+  const rs = figuresOf(collectors['rsyslog']) as IdleFigures | undefined;
+  const ratios: Comparison['ratios'] = {};
+  const targets: Comparison['targets'] = {};
+  for (const client of clients) {
+    const l = figuresOf(collectors[`lcs/${client}`]) as IdleFigures | undefined;
+    if (!l) continue;
+    if (rs)
+      ratios[`lcs/${client} ÷ rsyslog`] = {
+        cpu: ratio(l.cpuSeconds, rs.cpuSeconds),
+        rss: ratio(l.rssMB, rs.rssMB),
+      };
+    // Issue 9: quiet, the agent uses at most 1% of a core and 80 MB.
+    targets[`lcs/${client}`] = { cpuAtMost1Percent: l.cpuPercent <= 1, rssAtMost80MB: l.rssMB <= 80 };
+  }
+  return { ratios, targets };
+}
 
 const results: {
   scenario: string;
@@ -240,35 +308,16 @@ try {
     say(
       `${sc.name}: writing ${sc.files} file(s) × ${sc.linesPerFile} lines of ${lineBytes} bytes to ${dir}…`,
     );
+    // (the idle corpus is written in a moment: its progress would be a line per file)
     const corpus = await writeCorpus(dir, sc.files, sc.linesPerFile, lineBytes, (d, t) =>
-      say(`${sc.name}: written ${d}/${t} lines`),
+      sc.idle ? undefined : say(`${sc.name}: written ${d}/${t} lines`),
     );
     const collectors: Record<string, Outcome> = {};
     if (peers.includes('lcs'))
       for (const client of clients)
         collectors[`lcs/${client}`] = await outcome(`lcs/${client}`, runLcs(sc, corpus, client));
     if (peers.includes('rsyslog')) collectors['rsyslog'] = await outcome('rsyslog', runRsyslog(sc, corpus));
-    const rs = figuresOf(collectors['rsyslog']);
-    const ratios: Record<string, Record<string, number | undefined>> = {};
-    const targets: Record<string, Record<string, boolean | undefined>> = {};
-    for (const client of clients) {
-      const l = figuresOf(collectors[`lcs/${client}`]);
-      if (!l) continue;
-      if (rs)
-        ratios[`lcs/${client} ÷ rsyslog`] = {
-          linesPerCpuSecond: ratio(l.linesPerCpuSecond, rs.linesPerCpuSecond),
-          throughput: ratio(l.linesPerSecond, rs.linesPerSecond),
-          peakRss: ratio(l.peakRssMB, rs.peakRssMB),
-        };
-      targets[`lcs/${client}`] = {
-        // The targets of the seams issue: twice rsyslog's lines per CPU-second, 1.5× its
-        // wall-clock lines/s, peak RSS under 150 MB, and nothing lost.
-        twiceRsyslogLinesPerCpuSecond: rs ? l.linesPerCpuSecond >= 2 * rs.linesPerCpuSecond : undefined,
-        oneAndAHalfRsyslogThroughput: rs ? l.linesPerSecond >= 1.5 * rs.linesPerSecond : undefined,
-        peakRssUnder150MB: l.peakRssMB < 150,
-        noLineLost: l.missingLines === 0,
-      };
-    }
+    const { ratios, targets } = sc.idle ? compareIdle(collectors) : compareRead(collectors);
     const doc = {
       scenario: sc.name,
       files: sc.files,
@@ -288,6 +337,7 @@ try {
     const figures = Object.fromEntries(
       Object.entries(r.collectors).map(([k, o]) => {
         if ('failed' in o) return [k, { failed: o.failed }];
+        if (isIdle(o)) return [k, { cpuPercent: o.cpuPercent, rssMB: o.rssMB, peakRssMB: o.peakRssMB }];
         return [
           k,
           {

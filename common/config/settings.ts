@@ -7,7 +7,7 @@
 // declaration.
 
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { ConfigError } from '../errors.ts';
 
 export type SettingType = 'string' | 'int' | 'bool' | 'list' | 'duration';
@@ -158,7 +158,10 @@ function loadYaml(path: string, read: (p: string) => string): Record<string, unk
   }
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    // Loaded only for --config: the parser is ~10 MB of RSS in every process that has no file
+    // (measured for the idle agent, docs/benchmarks-agent.md).
+    const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+    doc = parse(text);
   } catch (err) {
     throw new ConfigError('config', `${path} is not valid YAML: ${(err as Error).message}`, { cause: err });
   }

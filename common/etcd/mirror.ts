@@ -7,6 +7,8 @@ import type { Etcd3, Watcher } from 'etcd3';
 import type { Logger } from '../observe/logger.ts';
 import type { RawValue } from '../config/snapshot.ts';
 import { describeError } from '../errors.ts';
+import { Backoff } from '../time/backoff.ts';
+import { sleep, systemClock, type Clock } from '../time/clock.ts';
 
 export type Range = { prefix: string } | { key: string };
 
@@ -20,7 +22,12 @@ export interface MirrorOptions {
   onConnection?: (connected: boolean, error?: string) => void;
   retryMinMs?: number;
   retryMaxMs?: number;
+  clock?: Clock;
+  random?: () => number;
 }
+
+/** How long dropping a watcher waits for etcd to confirm the cancel. */
+const CANCEL_WAIT_MS = 1000;
 
 const rangeEnd = (prefix: string): Buffer => {
   const b = Buffer.from(prefix);
@@ -35,15 +42,19 @@ const rangeEnd = (prefix: string): Buffer => {
 
 export class EtcdMirror {
   private readonly opts: MirrorOptions;
+  private readonly clock: Clock;
   private state = new Map<string, RawValue>();
   private revision = 0;
   private stopped = false;
   private watchers: Watcher[] = [];
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
+  /** Aborted by stop(): wakes a retry wait at once. */
+  private readonly stopping = new AbortController();
 
   constructor(opts: MirrorOptions) {
     this.opts = opts;
+    this.clock = opts.clock ?? systemClock;
   }
 
   /** Resolves after the first successful list (or rejects if stopped before). */
@@ -61,6 +72,7 @@ export class EtcdMirror {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.stopping.abort();
     this.wake?.();
     await this.dropWatchers();
     await this.loop;
@@ -68,30 +80,30 @@ export class EtcdMirror {
 
   private async run(firstListed: () => void): Promise<void> {
     const min = this.opts.retryMinMs ?? 200;
-    const max = this.opts.retryMaxMs ?? 2000;
-    let delay = min;
+    const backoff = new Backoff({
+      baseMs: min,
+      maxMs: Math.max(min, this.opts.retryMaxMs ?? 2000),
+      minMs: min,
+      ...(this.opts.random ? { random: this.opts.random } : {}),
+    });
     while (!this.stopped) {
+      let delay: number;
       try {
         const ended = await this.cycle(firstListed);
         if (this.stopped) break; // our own stop(), not something to warn about
-        delay = min;
+        backoff.reset();
+        delay = backoff.next();
         this.opts.onConnection?.(false, ended);
         this.opts.logger.warn('etcd watch ended; re-listing', { reason: ended });
       } catch (err) {
         if (this.stopped) break;
+        delay = backoff.next();
         this.opts.onConnection?.(false, describeError(err));
         this.opts.logger.warn('etcd list failed; retrying', { error: describeError(err), retryInMs: delay });
       }
       await this.dropWatchers();
       if (this.stopped) break;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, delay);
-        this.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      delay = Math.min(max, delay * 2);
+      await sleep(this.clock, delay, this.stopping.signal);
     }
   }
 
@@ -163,7 +175,11 @@ export class EtcdMirror {
       ws.map((w) => {
         w.removeAllListeners();
         w.on('error', () => {});
-        return Promise.race([w.cancel().catch(() => {}), new Promise((r) => setTimeout(r, 1000))]);
+        const gaveUp = new AbortController();
+        return Promise.race([
+          w.cancel().catch(() => {}),
+          sleep(this.clock, CANCEL_WAIT_MS, gaveUp.signal, true),
+        ]).finally(() => gaveUp.abort());
       }),
     );
   }

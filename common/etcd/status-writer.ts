@@ -5,6 +5,7 @@
 import type { Etcd3, Lease } from 'etcd3';
 import type { Logger } from '../observe/logger.ts';
 import { describeError } from '../errors.ts';
+import { sleep, systemClock, unref, type Clock, type TimerHandle } from '../time/clock.ts';
 
 export interface StatusWriterOptions {
   etcd: Etcd3;
@@ -13,12 +14,17 @@ export interface StatusWriterOptions {
   logger: Logger;
   /** Builds the record; called for each write. */
   render: () => unknown;
+  clock?: Clock;
 }
+
+/** How long shutdown waits for etcd to revoke the lease (the TTL removes the record anyway). */
+const REVOKE_WAIT_MS = 2000;
 
 export class StatusWriter {
   private readonly opts: StatusWriterOptions;
+  private readonly clock: Clock;
   private lease: Lease | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: TimerHandle | undefined;
   private writing: Promise<void> = Promise.resolve();
   private stopped = false;
   private dirty = false;
@@ -26,14 +32,15 @@ export class StatusWriter {
 
   constructor(opts: StatusWriterOptions) {
     this.opts = opts;
+    this.clock = opts.clock ?? systemClock;
   }
 
   start(): void {
     const tick = () => {
       if (this.stopped) return;
-      this.flush();
-      this.timer = setTimeout(tick, this.opts.intervalMs);
-      this.timer.unref();
+      void this.flush();
+      this.timer = this.clock.setTimeout(tick, this.opts.intervalMs);
+      unref(this.timer);
     };
     tick();
   }
@@ -89,10 +96,13 @@ export class StatusWriter {
   async shutdown(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     await this.writing;
     const l = this.lease;
     this.lease = undefined;
-    if (l) await Promise.race([l.revoke().catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
+    if (!l) return;
+    const gaveUp = new AbortController();
+    await Promise.race([l.revoke().catch(() => {}), sleep(this.clock, REVOKE_WAIT_MS, gaveUp.signal, true)]);
+    gaveUp.abort(); // clears the wait's timer when the revoke won
   }
 }

@@ -26,6 +26,14 @@ test('full jitter: the delay is random below the ceiling, never under minMs', ()
   );
 });
 
+test('without jitter the delay is the ceiling: a plain doubling from baseMs to maxMs', () => {
+  const b = new Backoff({ baseMs: 250, maxMs: 10_000, jitter: 'none', random: () => 0 });
+  assert.deepEqual(
+    Array.from({ length: 8 }, () => b.next()),
+    [250, 500, 1000, 2000, 4000, 8000, 10_000, 10_000],
+  );
+});
+
 test('Backoff counts attempts and reset starts over', () => {
   const b = new Backoff({ baseMs: 10, maxMs: 80, random: () => 0.999999 });
   assert.deepEqual([b.next(), b.next(), b.next(), b.next(), b.next()], [9, 19, 39, 79, 79]);

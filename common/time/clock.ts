@@ -15,12 +15,17 @@ export const systemClock: Clock = {
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 };
 
+/** Lets a pending timer not hold the process open (real timers; a fake one has nothing to do). */
+export function unref(handle: TimerHandle): void {
+  if (typeof handle === 'object' && 'unref' in handle) handle.unref?.();
+}
+
 /**
  * Resolves after `ms` on `clock`, or at once when `signal` aborts (never rejects): a retry
- * loop checks its own stop condition after waking. `unref` keeps a pending wait from holding
+ * loop checks its own stop condition after waking. `weak` (unref) keeps a pending wait from holding
  * the process open on shutdown.
  */
-export function sleep(clock: Clock, ms: number, signal?: AbortSignal, unref = false): Promise<void> {
+export function sleep(clock: Clock, ms: number, signal?: AbortSignal, weak = false): Promise<void> {
   if (signal?.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
@@ -29,7 +34,7 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal, unref = fa
       resolve();
     };
     const handle = clock.setTimeout(done, Math.max(0, ms));
-    if (unref && typeof handle === 'object' && 'unref' in handle) handle.unref?.();
+    if (weak) unref(handle);
     signal?.addEventListener('abort', done, { once: true });
   });
 }

@@ -38,6 +38,11 @@ export class FakeClock implements Clock {
     return this.timers.length;
   }
 
+  /** When each pending timer fires, soonest first. */
+  get deadlines(): number[] {
+    return this.timers.map((t) => t.at).sort((a, b) => a - b);
+  }
+
   /** When the next timer fires, or undefined. */
   get nextAt(): number | undefined {
     return this.timers.reduce<number | undefined>(
@@ -62,6 +67,29 @@ export class FakeClock implements Clock {
     }
     this.t = until;
     await flushMicrotasks();
+  }
+
+  /**
+   * Moves time from timer to timer until `p` settles, and returns it: for code under test
+   * that waits on this clock between steps (retry loops). Throws if `p` is still pending with
+   * no timer left to fire, or after `limitMs`, instead of hanging the test.
+   */
+  async run<T>(p: Promise<T>, limitMs = 24 * 3600_000): Promise<T> {
+    let settled = false;
+    p.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    const until = this.t + limitMs;
+    for (;;) {
+      await flushMicrotasks();
+      if (settled) return p;
+      const next = this.nextAt;
+      if (next === undefined)
+        throw new Error('FakeClock.run: the promise waits on something other than this clock');
+      if (next > until) throw new Error(`FakeClock.run: still pending after ${limitMs} ms of fake time`);
+      await this.advance(next - this.t);
+    }
   }
 }
 
