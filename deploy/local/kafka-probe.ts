@@ -31,7 +31,13 @@ export function brokerCount(frame: Buffer): number | undefined {
   return frame.readInt32BE(12);
 }
 
-export function kafkaMetadataProbe(host: string, port: number, timeoutMs = 3_000): Promise<boolean> {
+/** Healthy when the broker answers and lists at least `minBrokers` brokers (a cluster: all of them). */
+export function kafkaMetadataProbe(
+  host: string,
+  port: number,
+  timeoutMs = 3_000,
+  minBrokers = 1,
+): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
     let received = Buffer.alloc(0);
@@ -46,7 +52,7 @@ export function kafkaMetadataProbe(host: string, port: number, timeoutMs = 3_000
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
       if (received.length < 4 || received.length < received.readInt32BE(0) + 4) return;
-      done((brokerCount(received.subarray(0, received.readInt32BE(0) + 4)) ?? 0) >= 1);
+      done((brokerCount(received.subarray(0, received.readInt32BE(0) + 4)) ?? 0) >= minBrokers);
     });
   });
 }

@@ -17,17 +17,32 @@ export function kafkaVersion(env: Env): string {
 
 const SLF4J = '2.0.17';
 
-function libDir(ctx: ServiceContext): string {
+function libDir(ctx: Pick<ServiceContext, 'cache' | 'env'>): string {
   return path.join(ctx.cache, `kafka-${kafkaVersion(ctx.env)}`, 'libs');
 }
 
-/** The controller listens next to the broker: 9092 → 9093. */
-export function renderServerProperties(dataDir: string, port: number): string {
+/** One node of a KRaft quorum (a cluster of `voters.length` nodes, every one broker and controller). */
+export interface KafkaNodeRole {
+  nodeId: number;
+  /** `id@host:controllerPort` of every voter, this node included. */
+  voters: string[];
+}
+
+/**
+ * The controller listens next to the broker: 9092 → 9093. One node alone replicates nothing;
+ * a cluster of three keeps three copies and acknowledges acks=all writes once two have them,
+ * so one broker may be down without refusing a write.
+ */
+export function renderServerProperties(dataDir: string, port: number, role?: KafkaNodeRole): string {
   const controller = port + 1;
+  const nodeId = role?.nodeId ?? 1;
+  const voters = role?.voters ?? [`1@${HOST}:${controller}`];
+  const rf = Math.min(3, voters.length);
+  const minIsr = rf >= 3 ? 2 : 1;
   return `# Written by LCS deploy/local on every start; edit kafka.ts instead.
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@${HOST}:${controller}
+node.id=${nodeId}
+controller.quorum.voters=${voters.join(',')}
 listeners=PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controller}
 advertised.listeners=PLAINTEXT://${HOST}:${port}
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
@@ -36,19 +51,19 @@ inter.broker.listener.name=PLAINTEXT
 log.dirs=${dataDir}
 auto.create.topics.enable=true
 num.partitions=4
-default.replication.factor=1
-min.insync.replicas=1
-offsets.topic.replication.factor=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
+default.replication.factor=${rf}
+min.insync.replicas=${minIsr}
+offsets.topic.replication.factor=${rf}
+share.coordinator.state.topic.replication.factor=${rf}
+share.coordinator.state.topic.min.isr=${minIsr}
+transaction.state.log.replication.factor=${rf}
+transaction.state.log.min.isr=${minIsr}
 group.initial.rebalance.delay.ms=0
 log.retention.hours=24
 `;
 }
 
-function javaArgs(ctx: ServiceContext, heap: string): string[] {
+export function javaArgs(ctx: Pick<ServiceContext, 'cache' | 'env'>, heap: string): string[] {
   return [
     `-Xms${heap}`,
     `-Xmx${heap}`,

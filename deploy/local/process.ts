@@ -140,6 +140,16 @@ export async function stopProcess(pidFile: string, graceMs: number): Promise<Sto
   return outcome;
 }
 
+/** SIGKILL the process group at once (a crash, not a shutdown: no hook runs); removes the pidfile. */
+export async function killProcess(pidFile: string): Promise<StopOutcome> {
+  const pid = livePid(pidFile);
+  if (pid === undefined) return 'not-running';
+  signalGroup(pid, 'SIGKILL');
+  await waitGone(pid, 5_000);
+  fs.rmSync(pidFile, { force: true });
+  return 'killed';
+}
+
 /** The last `n` lines of a log file ('' if there is none). */
 export function tailFile(file: string, n: number): string {
   let text: string;

@@ -81,6 +81,22 @@ test('kafka runs KRaft broker+controller on loopback with single-node replicatio
   }
 });
 
+test('a node of a three-node KRaft cluster keeps three copies and acknowledges on two', () => {
+  const voters = ['1@127.0.0.1:29093', '2@127.0.0.1:29103', '3@127.0.0.1:29113'];
+  const lines = renderServerProperties('/d2', 29102, { nodeId: 2, voters }).split('\n');
+  for (const line of [
+    'node.id=2',
+    'controller.quorum.voters=1@127.0.0.1:29093,2@127.0.0.1:29103,3@127.0.0.1:29113',
+    'listeners=PLAINTEXT://127.0.0.1:29102,CONTROLLER://127.0.0.1:29103',
+    'default.replication.factor=3',
+    'min.insync.replicas=2',
+    'offsets.topic.replication.factor=3',
+    'transaction.state.log.min.isr=2',
+  ]) {
+    assert.ok(lines.includes(line), line);
+  }
+});
+
 test('elasticsearch is single-node on loopback, security off only when the module exists', () => {
   const yml = renderElasticsearchYml('/s', 9200, true);
   assert.match(yml, /^discovery\.type: single-node$/m);
