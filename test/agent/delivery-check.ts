@@ -15,6 +15,11 @@ export interface Delivery {
   /** Records whose id was seen before (resends). */
   resent: number;
   minRecordBytes: number;
+  /**
+   * Lines that first arrived after a higher-numbered line of the same partition (a file's
+   * records share one partition, so for one file this is reordering; resends do not count).
+   */
+  reordered: number;
   sample: Record<string, unknown>[];
 }
 
@@ -41,8 +46,10 @@ export async function checkDelivery(
     linesWithTwoIds: 0,
     resent: 0,
     minRecordBytes: Infinity,
+    reordered: 0,
     sample: [],
   };
+  const highestFirst = new Map<number, number>();
   const lineRe = new RegExp(`"message":"${tag} (\\d+) `);
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -71,6 +78,8 @@ export async function checkDelivery(
         if (prev === undefined) {
           idOf.set(n, id);
           d.numbers.add(n);
+          if (n < (highestFirst.get(batch.partition) ?? -1)) d.reordered++;
+          else highestFirst.set(batch.partition, n);
         } else if (prev !== id) d.linesWithTwoIds++;
       }
       if (d.numbers.size >= expectedNumbers) done();
