@@ -11,6 +11,7 @@ import { ServiceError } from './errors.ts';
 import { parsePidfile, processStartTime } from './process.ts';
 import { etcdArgs } from './etcd.ts';
 import { renderServerProperties } from './kafka.ts';
+import { etcdMemberArgs } from './etcd-cluster.ts';
 import { renderElasticsearchYml } from './elasticsearch.ts';
 import { renderInfluxConfig } from './influxdb.ts';
 import { brokerCount, encodeMetadataRequest } from './kafka-probe.ts';
@@ -95,6 +96,19 @@ test('a node of a three-node KRaft cluster keeps three copies and acknowledges o
   ]) {
     assert.ok(lines.includes(line), line);
   }
+});
+
+test('a member of a three-member etcd lists every peer and its own ports', () => {
+  const cluster = 'm1=http://127.0.0.1:29380,m2=http://127.0.0.1:29390,m3=http://127.0.0.1:29400';
+  const args = etcdMemberArgs('/m2', 'm2', 29389, cluster);
+  for (const a of [
+    '--name=m2',
+    '--data-dir=/m2',
+    '--listen-client-urls=http://127.0.0.1:29389',
+    '--listen-peer-urls=http://127.0.0.1:29390',
+    `--initial-cluster=${cluster}`,
+  ])
+    assert.ok(args.includes(a), a);
 });
 
 test('elasticsearch is single-node on loopback, security off only when the module exists', () => {

@@ -18,7 +18,7 @@ import { waitFor } from '../support/wait.ts';
 import { startWriter } from '../support/writer.ts';
 import { checkDelivery, missing } from './delivery-check.ts';
 
-const BASE_PORT = Number(process.env.LCS_TEST_KAFKA_CLUSTER_PORT ?? 29092);
+const BASE_PORT = Number(process.env.LCS_TEST_KAFKA_CLUSTER_PORT ?? 39092);
 const RATE = 5_000;
 const SECONDS = 150;
 const say = (line: string) => process.stdout.write(`# ${line}\n`);
