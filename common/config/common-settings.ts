@@ -124,10 +124,11 @@ export function validateKafkaSettings(s: SettingsOf<typeof kafkaSettings>): Conf
 }
 
 export const elasticsearchSettings = {
-  'elasticsearch.url': setting.string({
+  'elasticsearch.url': setting.list({
     env: 'LCS_ELASTICSEARCH_URL',
-    default: 'http://127.0.0.1:9200',
-    description: 'Elasticsearch URL',
+    default: ['http://127.0.0.1:9200'],
+    description:
+      'Elasticsearch URL, or several of a cluster comma-separated (requests are spread over them; a node that does not answer is skipped)',
     check: url,
   }),
   'elasticsearch.apiKeyFile': setting.string({

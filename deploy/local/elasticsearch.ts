@@ -10,6 +10,7 @@ import { ensureSystemUser, mavenGet } from './install.ts';
 import { ServiceError } from './errors.ts';
 import { httpProbe } from './health.ts';
 import type { ServiceContext, ServiceDef } from './service.ts';
+import type { Launch } from './process.ts';
 import type { Env } from './layout.ts';
 
 const RUN_AS = 'lcs';
@@ -30,14 +31,32 @@ function homeDir(ctx: ServiceContext): string {
   return path.join(base, `elasticsearch-${esVersion(ctx.env)}`);
 }
 
+/** One node of a cluster: its name, every node's transport address, the first masters. */
+export interface ElasticsearchNodeRole {
+  nodeName: string;
+  seedHosts: string[];
+  initialMasters: string[];
+}
+
 /** Transport sits 100 above HTTP, as in the defaults: 9200 → 9300. */
-export function renderElasticsearchYml(dir: string, httpPort: number, hasSecurityModule: boolean): string {
+export function renderElasticsearchYml(
+  dir: string,
+  httpPort: number,
+  hasSecurityModule: boolean,
+  role?: ElasticsearchNodeRole,
+): string {
   // Without an explicit setting, x-pack-security auto-configures TLS and passwords on first start.
   const security = hasSecurityModule ? 'xpack.security.enabled: false\n' : '';
-  return `# Written by LCS deploy/local on every start; edit elasticsearch.ts instead.
-cluster.name: lcs-local
+  const discovery = role
+    ? `cluster.name: lcs-cluster
+node.name: ${role.nodeName}
+discovery.seed_hosts: [${role.seedHosts.join(', ')}]
+cluster.initial_master_nodes: [${role.initialMasters.join(', ')}]`
+    : `cluster.name: lcs-local
 node.name: lcs
-discovery.type: single-node
+discovery.type: single-node`;
+  return `# Written by LCS deploy/local on every start; edit elasticsearch.ts instead.
+${discovery}
 network.host: ${HOST}
 http.port: ${httpPort}
 transport.port: ${httpPort + 100}
@@ -52,6 +71,47 @@ function chownTree(target: string, uid: number, gid: number): void {
   fs.chownSync(target, uid, gid);
   if (!fs.statSync(target).isDirectory()) return;
   for (const entry of fs.readdirSync(target)) chownTree(path.join(target, entry), uid, gid);
+}
+
+/** Writes a node's config (one node alone, or `role` in a cluster) and says how to run it. */
+export async function prepareElasticsearch(
+  ctx: ServiceContext,
+  role?: ElasticsearchNodeRole,
+): Promise<Launch> {
+  const home = homeDir(ctx);
+  const dir = ctx.paths.dir;
+  const conf = path.join(dir, 'config');
+  if (!fs.existsSync(conf)) fs.cpSync(path.join(home, 'config'), conf, { recursive: true });
+  fs.writeFileSync(
+    path.join(conf, 'elasticsearch.yml'),
+    renderElasticsearchYml(dir, ctx.port, fs.existsSync(path.join(home, 'modules', 'x-pack-security')), role),
+  );
+  for (const sub of ['data', 'logs', 'tmp']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
+  const env = {
+    ...process.env,
+    ES_JAVA_HOME: javaHome(ctx.env),
+    ES_PATH_CONF: conf,
+    ES_JAVA_OPTS: ctx.env.LCS_ES_JAVA_OPTS || '-Xms1g -Xmx1g',
+    ES_TMPDIR: path.join(dir, 'tmp'),
+    HOME: dir,
+  };
+  const bin = path.join(home, 'bin', 'elasticsearch');
+  if (!ROOT) return { command: bin, args: [], env, cwd: dir };
+  const { uid, gid } = await ensureSystemUser(RUN_AS, ctx.log);
+  for (const sub of ['config', 'data', 'logs', 'tmp']) chownTree(path.join(dir, sub), uid, gid);
+  if (!reachableByOthers(dir)) {
+    throw new ServiceError(
+      'start-failed',
+      `user ${RUN_AS} cannot reach ${dir}: set LCS_SERVICES_DIR to a folder outside a private home directory`,
+    );
+  }
+  // setpriv execs in place (no supervising parent), so the pidfile names the real process group.
+  return {
+    command: 'setpriv',
+    args: [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', bin],
+    env,
+    cwd: dir,
+  };
 }
 
 export const elasticsearch: ServiceDef = {
@@ -79,42 +139,7 @@ export const elasticsearch: ServiceDef = {
     fs.renameSync(path.join(staging, `elasticsearch-${version}`), home);
     fs.rmSync(staging, { recursive: true, force: true });
   },
-  async prepare(ctx) {
-    const home = homeDir(ctx);
-    const dir = ctx.paths.dir;
-    const conf = path.join(dir, 'config');
-    if (!fs.existsSync(conf)) fs.cpSync(path.join(home, 'config'), conf, { recursive: true });
-    fs.writeFileSync(
-      path.join(conf, 'elasticsearch.yml'),
-      renderElasticsearchYml(dir, ctx.port, fs.existsSync(path.join(home, 'modules', 'x-pack-security'))),
-    );
-    for (const sub of ['data', 'logs', 'tmp']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
-    const env = {
-      ...process.env,
-      ES_JAVA_HOME: javaHome(ctx.env),
-      ES_PATH_CONF: conf,
-      ES_JAVA_OPTS: ctx.env.LCS_ES_JAVA_OPTS || '-Xms1g -Xmx1g',
-      ES_TMPDIR: path.join(dir, 'tmp'),
-      HOME: dir,
-    };
-    const bin = path.join(home, 'bin', 'elasticsearch');
-    if (!ROOT) return { command: bin, args: [], env, cwd: dir };
-    const { uid, gid } = await ensureSystemUser(RUN_AS, ctx.log);
-    for (const sub of ['config', 'data', 'logs', 'tmp']) chownTree(path.join(dir, sub), uid, gid);
-    if (!reachableByOthers(dir)) {
-      throw new ServiceError(
-        'start-failed',
-        `user ${RUN_AS} cannot reach ${dir}: set LCS_SERVICES_DIR to a folder outside a private home directory`,
-      );
-    }
-    // setpriv execs in place (no supervising parent), so the pidfile names the real process group.
-    return {
-      command: 'setpriv',
-      args: [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', bin],
-      env,
-      cwd: dir,
-    };
-  },
+  prepare: (ctx) => prepareElasticsearch(ctx),
   probe: (ctx) =>
     httpProbe(
       `http://${HOST}:${ctx.port}/_cluster/health?wait_for_status=yellow&timeout=2s`,

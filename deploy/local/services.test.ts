@@ -121,6 +121,22 @@ test('elasticsearch is single-node on loopback, security off only when the modul
   assert.doesNotMatch(renderElasticsearchYml('/s', 9200, false), /xpack/);
 });
 
+test('a node of a three-node Elasticsearch discovers its peers and names the first masters', () => {
+  const yml = renderElasticsearchYml('/n2', 39210, true, {
+    nodeName: 'n2',
+    seedHosts: ['127.0.0.1:39300', '127.0.0.1:39310', '127.0.0.1:39320'],
+    initialMasters: ['n1', 'n2', 'n3'],
+  });
+  assert.match(yml, /^node\.name: n2$/m);
+  assert.match(
+    yml,
+    /^discovery\.seed_hosts: \[127\.0\.0\.1:39300, 127\.0\.0\.1:39310, 127\.0\.0\.1:39320\]$/m,
+  );
+  assert.match(yml, /^cluster\.initial_master_nodes: \[n1, n2, n3\]$/m);
+  assert.match(yml, /^transport\.port: 39310$/m);
+  assert.doesNotMatch(yml, /single-node/);
+});
+
 test('influxdb keeps every directory under the state dir and binds loopback', () => {
   const conf = renderInfluxConfig('/d', 8086, 8088);
   assert.match(conf, /bind-address = "127\.0\.0\.1:8088"/);
