@@ -8,6 +8,8 @@ export const ADHOC_PREFIX = '/lcs/v1/collect/adhoc/';
 export const LEGACY_KEY = '/collect_log_conf';
 export const AGENT_STATUS_PREFIX = '/lcs/v1/status/agents/';
 export const TRANSFER_STATUS_PREFIX = '/lcs/v1/status/transfers/';
+export const METRICS_STATUS_PREFIX = '/lcs/v1/status/metrics/';
+export const ELECTION_PREFIX = '/lcs/v1/election/';
 export const AUDIT_PREFIX = '/lcs/v1/audit/';
 
 /** A collection's stable name: `k8s/<ns>/<name>`, `adhoc/<name>` or `legacy/<n>`. */
@@ -17,6 +19,9 @@ export const k8sEntryKey = (namespace: string, name: string): string => `${K8S_P
 export const adhocEntryKey = (name: string): string => `${ADHOC_PREFIX}${name}`;
 export const agentStatusKey = (node: string): string => `${AGENT_STATUS_PREFIX}${node}`;
 export const transferStatusKey = (member: string): string => `${TRANSFER_STATUS_PREFIX}${member}`;
+export const metricsStatusKey = (node: string): string => `${METRICS_STATUS_PREFIX}${node}`;
+/** Where candidates for a role campaign (etcd3 Election), e.g. `metrics-pipeline`. */
+export const electionKey = (role: string): string => `${ELECTION_PREFIX}${role}`;
 
 /** The collection name for a collect key, or undefined if the key is not a collect entry. */
 export function collectionNameOf(key: string): CollectionName | undefined {

@@ -47,6 +47,8 @@ async function countOn(i: number, refresh = true): Promise<number> {
     signal: AbortSignal.timeout(refresh ? 30_000 : 5_000),
   });
   if (res.status === 404) return 0;
+  if (!res.ok)
+    throw new Error(`node ${i} answered ${res.status} to _count: ${(await res.text()).slice(0, 200)}`);
   return ((await res.json()) as { count: number }).count;
 }
 
@@ -93,17 +95,23 @@ test(`an Elasticsearch node down ${DOWN_MS / 1000} s of three: indexing goes on 
   // No refresh while shards move (it can wait on them); the index refreshes itself every
   // second, so at most a second of the stream (2,000 records) indexed before the stop is not
   // yet in `atStop`: the 4,000 asked for below include at least 2,000 indexed after it.
-  const atStop = await waitFor('a count from node 2', () => countOn(2, false), { timeoutMs: 20000 });
+  // Until the other two have elected a master and promoted node 1's replicas, a count can
+  // fail (a slow CI machine took over 20 s): these are the test's own reads, asked again.
+  const atStop = await waitFor('a count from node 2', () => countOn(2, false), {
+    timeoutMs: 90000,
+    intervalMs: 500,
+  });
   const during = await waitFor(
     'documents indexed through the other two nodes while node 1 is down',
     async () => {
       const c = await countOn(2, false);
       return c >= atStop + 4000 ? c : undefined;
     },
-    { timeoutMs: DOWN_MS, intervalMs: 500 },
+    { timeoutMs: 90000, intervalMs: 500 },
   );
   const indexingAgainS = (Date.now() - stoppedAt) / 1000;
   say(`node 1 down: ${during - atStop} more documents within ${indexingAgainS.toFixed(1)} s`);
+  // The node stays down at least DOWN_MS, longer if the two took longer to go on.
   const left = DOWN_MS - (Date.now() - stoppedAt);
   if (left > 0) await new Promise((r) => setTimeout(r, left)); // the outage's length, not synchronisation
   await cluster.spawn(1);

@@ -1,0 +1,152 @@
+// `lcs metrics`: wires settings to the MetricsService. metricsConfigFrom is the one place that
+// maps settings to the component's config (and checks the rules that span several keys).
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ComponentCommand } from '../common/cli/component.ts';
+import type { SettingValues } from '../common/config/settings.ts';
+import { ConfigError } from '../common/errors.ts';
+import { createEtcd } from '../common/etcd/client.ts';
+import { systemClock } from '../common/time/clock.ts';
+import type { Logger } from '../common/observe/logger.ts';
+import { hostPathsFrom } from './host/paths.ts';
+import type { HostInput } from './host/sampler.ts';
+import { metricsSettings } from './settings.ts';
+import { MetricsService, type MetricsConfig } from './service.ts';
+import { InfluxV1Writer, type InfluxV1Options } from './write/influx-v1.ts';
+import { InfluxV2Writer, type InfluxV2Options } from './write/influx-v2.ts';
+import type { LineWriter } from './write/errors.ts';
+import { fetchNodeLabelTags } from './node-labels.ts';
+
+export type WriterConfig = ({ api: '1' } & InfluxV1Options) | ({ api: '2' } & InfluxV2Options);
+
+export interface MetricsCommandConfig {
+  service: MetricsConfig;
+  writer: WriterConfig;
+  nodeLabels: string[];
+  pipeline: boolean;
+}
+
+/** Settings → config. Throws ConfigError naming the key; `read` reads secret files. */
+export function metricsConfigFrom(
+  s: SettingValues,
+  read: (p: string) => string = (p) => readFileSync(p, 'utf8'),
+): MetricsCommandConfig {
+  const str = (k: string) => (s[k] === undefined || s[k] === '' ? undefined : String(s[k]));
+  const secret = (k: string) => {
+    const file = str(k);
+    if (file === undefined) return undefined;
+    try {
+      return read(file).trim();
+    } catch (err) {
+      throw new ConfigError(k, `cannot read ${file}: ${(err as Error).message}`, { cause: err });
+    }
+  };
+  const need = (k: string, why: string) => {
+    const v = str(k);
+    if (v === undefined) throw new ConfigError(k, `is required ${why}`);
+    return v;
+  };
+  const url = String(s['metrics.influx.url']);
+  const timeoutMs = Number(s['metrics.influx.timeout']);
+  let writer: WriterConfig;
+  if (s['metrics.influx.api'] === '1') {
+    const password = secret('metrics.influx.passwordFile');
+    const username = str('metrics.influx.username');
+    const rp = str('metrics.influx.retentionPolicy');
+    writer = {
+      api: '1',
+      url,
+      database: need(
+        'metrics.influx.database',
+        'with metrics.influx.api=1 (Telegraf dashboards use "telegraf")',
+      ),
+      timeoutMs,
+      ...(rp ? { retentionPolicy: rp } : {}),
+      ...(username ? { username } : {}),
+      ...(password !== undefined ? { password } : {}),
+    };
+  } else if (s['metrics.influx.api'] === '2') {
+    writer = {
+      api: '2',
+      url,
+      bucket: need(
+        'metrics.influx.bucket',
+        'with metrics.influx.api=2 (InfluxDB 1.8+: "database/retention-policy")',
+      ),
+      org: String(s['metrics.influx.org'] ?? ''),
+      token: secret('metrics.influx.tokenFile') ?? '',
+      timeoutMs,
+    };
+  } else
+    throw new ConfigError(
+      'metrics.influx.api',
+      `unknown API version "${String(s['metrics.influx.api'])}" (must be 1 or 2)`,
+    );
+  const stateDir = String(s['metrics.stateDir']);
+  if (!path.isAbsolute(stateDir)) throw new ConfigError('metrics.stateDir', 'must be an absolute path');
+  return {
+    service: {
+      node: String(s['node.name']),
+      intervalMs: Number(s['metrics.interval']),
+      inputs: s['metrics.inputs'] as HostInput[],
+      netInterfaces: s['metrics.netInterfaces'] as string[],
+      ignoreFs: s['metrics.ignoreFs'] as string[],
+      stateDir: path.join(stateDir, 'spool'),
+      bufferBytes: Number(s['metrics.bufferBytes']),
+      batchLines: Number(s['metrics.batchLines']),
+      statusIntervalMs: Number(s['status.interval']),
+    },
+    writer,
+    nodeLabels: s['metrics.nodeLabels'] as string[],
+    pipeline: Boolean(s['metrics.pipeline']),
+  };
+}
+
+export function writerFor(w: WriterConfig): LineWriter {
+  if (w.api === '1') {
+    const { api: _api, ...o } = w;
+    return new InfluxV1Writer(o);
+  }
+  const { api: _api, ...o } = w;
+  return new InfluxV2Writer(o);
+}
+
+export const metricsCommand: ComponentCommand = {
+  name: 'metrics',
+  summary:
+    "Samples this host into InfluxDB in Telegraf's schema, and the log pipeline's status as lcs_* measurements.",
+  specs: metricsSettings,
+  build(s, logger: Logger) {
+    let cfg: MetricsCommandConfig;
+    try {
+      cfg = metricsConfigFrom(s);
+    } catch (err) {
+      // The same answer as a setting that fails its own check (common/cli/component.ts).
+      if (!(err instanceof ConfigError)) throw err;
+      process.stderr.write(
+        `lcs metrics: invalid setting ${err.message}\nRun "lcs metrics --help" for every setting.\n`,
+      );
+      process.exit(2);
+    }
+    const etcd = createEtcd(s);
+    const service = new MetricsService(cfg.service, {
+      clock: systemClock,
+      logger,
+      writer: writerFor(cfg.writer),
+      paths: hostPathsFrom(process.env),
+      etcd,
+      extraTags: () => fetchNodeLabelTags(cfg.service.node, cfg.nodeLabels, process.env, logger),
+    });
+    return {
+      registry: service.registry,
+      healthy: () => service.healthy(),
+      ready: () => service.ready(),
+      start: () => service.start(),
+      shutdown: async () => {
+        await service.shutdown();
+        etcd.close();
+      },
+    };
+  },
+};
