@@ -3,15 +3,14 @@
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ComponentCommand } from '../common/cli/component.ts';
-import type { SettingValues } from '../common/config/settings.ts';
+import type { ComponentCommand } from '../common/component.ts';
 import { ConfigError } from '../common/errors.ts';
 import { createEtcd } from '../common/etcd/client.ts';
 import { systemClock } from '../common/time/clock.ts';
 import type { Logger } from '../common/observe/logger.ts';
 import { hostPathsFrom } from './host/paths.ts';
 import type { HostInput } from './host/sampler.ts';
-import { metricsSettings } from './settings.ts';
+import { metricsSettings, type MetricsSettings } from './settings.ts';
 import { MetricsService, type MetricsConfig } from './service.ts';
 import { InfluxV1Writer, type InfluxV1Options } from './write/influx-v1.ts';
 import { InfluxV2Writer, type InfluxV2Options } from './write/influx-v2.ts';
@@ -29,11 +28,14 @@ export interface MetricsCommandConfig {
 
 /** Settings → config. Throws ConfigError naming the key; `read` reads secret files. */
 export function metricsConfigFrom(
-  s: SettingValues,
+  s: MetricsSettings,
   read: (p: string) => string = (p) => readFileSync(p, 'utf8'),
 ): MetricsCommandConfig {
-  const str = (k: string) => (s[k] === undefined || s[k] === '' ? undefined : String(s[k]));
-  const secret = (k: string) => {
+  const str = (k: keyof MetricsSettings) => {
+    const v = s[k];
+    return v === undefined || v === '' ? undefined : String(v);
+  };
+  const secret = (k: keyof MetricsSettings) => {
     const file = str(k);
     if (file === undefined) return undefined;
     try {
@@ -42,13 +44,13 @@ export function metricsConfigFrom(
       throw new ConfigError(k, `cannot read ${file}: ${(err as Error).message}`, { cause: err });
     }
   };
-  const need = (k: string, why: string) => {
+  const need = (k: keyof MetricsSettings, why: string) => {
     const v = str(k);
     if (v === undefined) throw new ConfigError(k, `is required ${why}`);
     return v;
   };
-  const url = String(s['metrics.influx.url']);
-  const timeoutMs = Number(s['metrics.influx.timeout']);
+  const url = s['metrics.influx.url'];
+  const timeoutMs = s['metrics.influx.timeout'];
   let writer: WriterConfig;
   if (s['metrics.influx.api'] === '1') {
     const password = secret('metrics.influx.passwordFile');
@@ -74,7 +76,7 @@ export function metricsConfigFrom(
         'metrics.influx.bucket',
         'with metrics.influx.api=2 (InfluxDB 1.8+: "database/retention-policy")',
       ),
-      org: String(s['metrics.influx.org'] ?? ''),
+      org: s['metrics.influx.org'],
       token: secret('metrics.influx.tokenFile') ?? '',
       timeoutMs,
     };
@@ -83,23 +85,23 @@ export function metricsConfigFrom(
       'metrics.influx.api',
       `unknown API version "${String(s['metrics.influx.api'])}" (must be 1 or 2)`,
     );
-  const stateDir = String(s['metrics.stateDir']);
+  const stateDir = s['metrics.stateDir'];
   if (!path.isAbsolute(stateDir)) throw new ConfigError('metrics.stateDir', 'must be an absolute path');
   return {
     service: {
-      node: String(s['node.name']),
-      intervalMs: Number(s['metrics.interval']),
-      inputs: s['metrics.inputs'] as HostInput[],
-      netInterfaces: s['metrics.netInterfaces'] as string[],
-      ignoreFs: s['metrics.ignoreFs'] as string[],
+      node: s['node.name'],
+      intervalMs: s['metrics.interval'],
+      inputs: s['metrics.inputs'] as HostInput[], // checked against HOST_INPUTS by its setting
+      netInterfaces: s['metrics.netInterfaces'],
+      ignoreFs: s['metrics.ignoreFs'],
       stateDir: path.join(stateDir, 'spool'),
-      bufferBytes: Number(s['metrics.bufferBytes']),
-      batchLines: Number(s['metrics.batchLines']),
-      statusIntervalMs: Number(s['status.interval']),
+      bufferBytes: s['metrics.bufferBytes'],
+      batchLines: s['metrics.batchLines'],
+      statusIntervalMs: s['status.interval'],
     },
     writer,
-    nodeLabels: s['metrics.nodeLabels'] as string[],
-    pipeline: Boolean(s['metrics.pipeline']),
+    nodeLabels: s['metrics.nodeLabels'],
+    pipeline: s['metrics.pipeline'],
   };
 }
 
@@ -112,23 +114,22 @@ export function writerFor(w: WriterConfig): LineWriter {
   return new InfluxV2Writer(o);
 }
 
-export const metricsCommand: ComponentCommand = {
-  name: 'metrics',
-  summary:
-    "Samples this host into InfluxDB in Telegraf's schema, and the log pipeline's status as lcs_* measurements.",
-  specs: metricsSettings,
+/** The rules across settings, checked at start-up: metricsConfigFrom's first problem. */
+export function validateMetricsSettings(s: MetricsSettings): ConfigError[] {
+  try {
+    metricsConfigFrom(s);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return [err];
+    throw err;
+  }
+}
+
+export const metricsCommand: ComponentCommand<typeof metricsSettings> = {
+  settings: metricsSettings,
+  validate: validateMetricsSettings,
   build(s, logger: Logger) {
-    let cfg: MetricsCommandConfig;
-    try {
-      cfg = metricsConfigFrom(s);
-    } catch (err) {
-      // The same answer as a setting that fails its own check (common/cli/component.ts).
-      if (!(err instanceof ConfigError)) throw err;
-      process.stderr.write(
-        `lcs metrics: invalid setting ${err.message}\nRun "lcs metrics --help" for every setting.\n`,
-      );
-      process.exit(2);
-    }
+    const cfg = metricsConfigFrom(s);
     const etcd = createEtcd(s);
     const service = new MetricsService(cfg.service, {
       clock: systemClock,

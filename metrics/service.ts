@@ -18,7 +18,7 @@ import type { LineWriter } from './write/errors.ts';
 import { Spool } from './write/spool.ts';
 import { Shipper } from './write/shipper.ts';
 import { registerMetricsMetrics, type MetricsMetrics } from './self-metrics.ts';
-import type { MetricsStatus } from './status.ts';
+import type { MetricsStatus } from '../common/status/metrics.ts';
 
 export interface MetricsConfig {
   node: string;

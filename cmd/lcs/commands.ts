@@ -35,6 +35,11 @@ export const commands: Record<string, CommandEntry> = {
       'Consumes the collected topics from Kafka and indexes every event into Elasticsearch exactly once.',
     load: async () => (await import('../../transfer/main.ts')).transferCommand,
   },
+  metrics: {
+    summary:
+      "Samples this host into InfluxDB in Telegraf's schema, and the log pipeline's status as lcs_* measurements.",
+    load: async () => (await import('../../metrics/main.ts')).metricsCommand,
+  },
   operator: {
     summary:
       'Reconciles LogCollection resources into collect entries in etcd and reports what the agents do with them.',

@@ -5,7 +5,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { FakeClock } from '../../common/time/fake-clock.ts';
 import { silentLogger } from '../../common/observe/logger.ts';
-import { waitFor } from '../../test/support/wait.ts';
 import { Spool } from './spool.ts';
 import { Shipper } from './shipper.ts';
 import { WriteError, isRetriableStatus, type LineWriter } from './errors.ts';
@@ -46,15 +45,15 @@ async function setup(dir: string, server: FakeServer, clock: FakeClock, maxBytes
   return { spool, shipper, dropped, rejected };
 }
 
-const until = (clock: FakeClock, what: string, cond: () => boolean) =>
-  waitFor(
-    what,
-    async () => {
-      await clock.advance(1000);
-      return cond();
-    },
-    { intervalMs: 2, timeoutMs: 5000 },
-  );
+/** Advances the fake clock a second at a time until `cond` holds (at most 5,000 steps). */
+async function until(clock: FakeClock, what: string, cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 5000; i++) {
+    if (cond()) return;
+    await clock.advance(1000);
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.fail(`never came to pass: ${what}`);
+}
 
 const batch = (i: number) => [`m v=${i}i ${i}`, `m w=${i}i ${i}`];
 

@@ -6,11 +6,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
-import { testEtcd, getJson } from '../support/etcd.ts';
+import { testEtcd } from '../support/etcd.ts';
 import { assertSharedMetrics } from '../support/metrics-contract.ts';
 import { waitFor } from '../support/wait.ts';
 import { metricsStatusKey } from '../../common/keyspace.ts';
-import type { MetricsStatus } from '../../metrics/status.ts';
+import { parseMetricsStatus } from '../../common/status/metrics.ts';
 import { createDatabase, influxQuery, influxUrl, rows, startMetrics, tmpDir, uniqueName } from './harness.ts';
 import type { LcsProcess } from '../support/lcs-process.ts';
 
@@ -144,8 +144,10 @@ test('points are one per second per series, at whole seconds', async () => {
 
 test('the status record and /metrics', async () => {
   const status = await waitFor('a status record with written points', async () => {
-    const s = await getJson<MetricsStatus>(etcd, metricsStatusKey(node));
-    return s && s.pointsWritten > 0 && s;
+    const raw = await etcd.get(metricsStatusKey(node)).string();
+    const r = raw === null ? undefined : parseMetricsStatus(raw, metricsStatusKey(node));
+    if (r && !r.ok) throw new Error(r.error);
+    return r && r.value.pointsWritten > 0 && r.value;
   });
   assert.equal(status.writer.up, true);
   assert.deepEqual(status.inputErrors, {});
