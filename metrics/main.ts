@@ -16,6 +16,7 @@ import { InfluxV1Writer, type InfluxV1Options } from './write/influx-v1.ts';
 import { InfluxV2Writer, type InfluxV2Options } from './write/influx-v2.ts';
 import type { LineWriter } from './write/errors.ts';
 import { fetchNodeLabelTags } from './node-labels.ts';
+import { EtcdPipelineSource } from './pipeline/source.ts';
 
 export type WriterConfig = ({ api: '1' } & InfluxV1Options) | ({ api: '2' } & InfluxV2Options);
 
@@ -138,6 +139,16 @@ export const metricsCommand: ComponentCommand<typeof metricsSettings> = {
       paths: hostPathsFrom(process.env),
       etcd,
       extraTags: () => fetchNodeLabelTags(cfg.service.node, cfg.nodeLabels, process.env, logger),
+      ...(cfg.pipeline
+        ? {
+            pipeline: new EtcdPipelineSource({
+              etcd,
+              identity: cfg.service.node,
+              clock: systemClock,
+              logger: logger.child({ part: 'pipeline' }),
+            }),
+          }
+        : {}),
     });
     return {
       registry: service.registry,
