@@ -81,6 +81,8 @@ export class MetricsService {
   private stopped = false;
   private readonly startedAt: number;
   private lastSampleAt: number | undefined;
+  /** The boundary (ms) of the last sample taken: the next one is later. */
+  private lastBoundary: number | undefined;
   private inputErrors: Record<string, string> = {};
   private counts = { samples: 0, written: 0, bufferFull: 0, rejected: 0 };
 
@@ -166,25 +168,45 @@ export class MetricsService {
     this.status?.start();
     this.d.pipeline?.start();
     this.started = true;
-    // The first sample primes the CPU counters (Telegraf's first cpu gather writes nothing either).
-    this.sampling = this.sample();
-    await this.sampling;
+    // The CPU percentages need two readings: take the first now and write nothing of it, so the
+    // first sample at the next boundary already has cpu. Samples happen only at boundaries of
+    // the interval (Telegraf's round_interval), never at start-up: a process restarted within
+    // the second it stopped in would otherwise write a second point for the second the last
+    // process already wrote, and every point of a series has its own whole second.
+    try {
+      await this.sampler.sample(this.tags, Math.floor(this.d.clock.now() / 1000));
+    } catch (err) {
+      this.d.logger.warn('first reading failed; the first sample will try again', {
+        error: describeError(err),
+      });
+    }
     this.schedule();
   }
 
+  /**
+   * The next sample at the next boundary of the interval after the last one taken. Its time is
+   * that boundary, not the clock when the timer fires: a timer may fire a millisecond before
+   * the wall clock reaches the boundary, and flooring that time would stamp the sample with
+   * the second the previous sample already has.
+   */
   private schedule(): void {
     if (this.stopped) return;
     const now = this.d.clock.now();
-    const next = (Math.floor(now / this.c.intervalMs) + 1) * this.c.intervalMs;
-    this.timer = this.d.clock.setTimeout(() => {
-      this.sampling = this.sample().finally(() => this.schedule());
-    }, next - now);
+    let next = (Math.floor(now / this.c.intervalMs) + 1) * this.c.intervalMs;
+    if (this.lastBoundary !== undefined && next <= this.lastBoundary)
+      next = this.lastBoundary + this.c.intervalMs;
+    this.timer = this.d.clock.setTimeout(
+      () => {
+        this.lastBoundary = next;
+        this.sampling = this.sample(Math.floor(next / 1000)).finally(() => this.schedule());
+      },
+      Math.max(0, next - now),
+    );
   }
 
-  /** One interval: host points, pipeline points, handed to the shipper. Never throws. */
-  private async sample(): Promise<void> {
+  /** One interval (`time`: its boundary, in seconds): host points, pipeline points, handed to the shipper. Never throws. */
+  private async sample(time: number): Promise<void> {
     const t0 = performance.now();
-    const time = Math.floor(this.d.clock.now() / 1000);
     try {
       const host = await this.sampler.sample(this.tags, time);
       const errors: Record<string, string> = {};

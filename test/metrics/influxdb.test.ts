@@ -137,8 +137,10 @@ test('system, kernel, processes, swap, diskio, netstat have plausible values', a
 });
 
 test('points are one per second per series, at whole seconds', async () => {
-  const ts = rows(await q('SELECT used FROM mem ORDER BY time ASC')).map((r) => r.time as number);
-  assert.ok(ts.length >= 3);
+  const ts = await waitFor('three mem points', async () => {
+    const t = rows(await q('SELECT used FROM mem ORDER BY time ASC')).map((r) => r.time as number);
+    return t.length >= 3 && t;
+  });
   for (let i = 1; i < ts.length; i++) assert.ok(ts[i]! > ts[i - 1]!, 'strictly increasing');
 });
 

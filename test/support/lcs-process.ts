@@ -2,7 +2,7 @@
 // in a log file, so tests can kill -9 it, restart it and read what it said.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
@@ -25,7 +25,9 @@ export function startLcs(
   opts: { env?: Record<string, string>; logDir: string; name?: string },
 ): LcsProcess {
   const logFile = join(opts.logDir, `${opts.name ?? component}-${Date.now()}.log`);
-  const out = createWriteStream(logFile);
+  // Opened before the spawn, so logs() and httpUrl() can read it at once (createWriteStream
+  // alone opens the file later, asynchronously).
+  const out = createWriteStream('', { fd: openSync(logFile, 'a') });
   const proc = spawn(
     process.execPath,
     [
