@@ -29,27 +29,46 @@ export interface NetTables {
   unix: string;
 }
 
-const rows = (text: string) =>
-  text
-    .split('\n')
-    .slice(1)
-    .filter((l) => l.trim());
+/**
+ * Calls `visit` with the `index`-th space-separated token of every row after the header. A
+ * host with many sockets has tables of thousands of rows: scanning characters, instead of
+ * splitting each row with a regular expression, keeps a sample's cost in microseconds.
+ */
+function eachToken(text: string, index: number, visit: (token: string) => void): void {
+  const n = text.length;
+  let i = text.indexOf('\n') + 1; // the header row
+  if (i === 0) return;
+  while (i < n) {
+    let token = 0;
+    for (;;) {
+      while (i < n && text.charCodeAt(i) === 32) i++;
+      if (i >= n || text.charCodeAt(i) === 10) break;
+      const start = i;
+      while (i < n && text.charCodeAt(i) !== 32 && text.charCodeAt(i) !== 10) i++;
+      if (token++ === index) {
+        visit(text.slice(start, i));
+        break;
+      }
+    }
+    const eol = text.indexOf('\n', i);
+    i = eol < 0 ? n : eol + 1;
+  }
+}
 
 export function netstatPoint(t: NetTables, tags: Record<string, string>, time: number): Point {
   const counts: Record<string, number> = Object.fromEntries(NETSTAT_FIELDS.map((f) => [f, 0]));
+  // sl local_address rem_address st …: the state is the fourth token, in hex.
   for (const table of t.tcp)
-    for (const row of rows(table)) {
-      const state = row.trim().split(/\s+/)[3]?.toUpperCase();
-      const field = state ? TCP_STATES[state] : undefined;
+    eachToken(table, 3, (state) => {
+      const field = TCP_STATES[state.toUpperCase()];
       if (field) counts[field]!++;
-    }
-  for (const table of t.udp) counts.udp_socket! += rows(table).length;
-  for (const row of rows(t.unix)) {
-    // Num RefCount Protocol Flags Type St Inode Path; Type 0002 is SOCK_DGRAM.
-    const type = row.trim().split(/\s+/)[4];
+    });
+  for (const table of t.udp) eachToken(table, 0, () => counts.udp_socket!++);
+  // Num RefCount Protocol Flags Type St Inode Path; Type 0002 is SOCK_DGRAM.
+  eachToken(t.unix, 4, (type) => {
     if (type === '0002') counts.udp_socket!++;
-    else if (type) counts.tcp_none!++;
-  }
+    else counts.tcp_none!++;
+  });
   return {
     measurement: 'netstat',
     tags: { ...tags },
