@@ -17,6 +17,7 @@ import { InfluxV2Writer, type InfluxV2Options } from './write/influx-v2.ts';
 import type { LineWriter } from './write/errors.ts';
 import { fetchNodeLabelTags } from './node-labels.ts';
 import { EtcdPipelineSource } from './pipeline/source.ts';
+import { readInventory } from './inventory.ts';
 
 export type WriterConfig = ({ api: '1' } & InfluxV1Options) | ({ api: '2' } & InfluxV2Options);
 
@@ -139,6 +140,7 @@ export const metricsCommand: ComponentCommand<typeof metricsSettings> = {
       paths: hostPathsFrom(process.env),
       etcd,
       extraTags: () => fetchNodeLabelTags(cfg.service.node, cfg.nodeLabels, process.env, logger),
+      inventory: () => readInventory(logger),
       ...(cfg.pipeline
         ? {
             pipeline: new EtcdPipelineSource({

@@ -51,6 +51,8 @@ export interface MetricsDeps {
   /** Tags on every host point besides host (node labels); resolved once at start. */
   extraTags?: () => Promise<Record<string, string>>;
   pipeline?: PipelineSource;
+  /** What the host is, read once at start (metrics/inventory.ts). */
+  inventory?: () => Promise<NonNullable<MetricsStatus['inventory']>>;
 }
 
 /** The innermost `code` of an error chain (fetch wraps ENOTFOUND in a TypeError's cause). */
@@ -84,6 +86,7 @@ export class MetricsService {
   /** The boundary (ms) of the last sample taken: the next one is later. */
   private lastBoundary: number | undefined;
   private inputErrors: Record<string, string> = {};
+  private inventory: MetricsStatus['inventory'];
   private counts = { samples: 0, written: 0, bufferFull: 0, rejected: 0 };
 
   constructor(config: MetricsConfig, deps: MetricsDeps) {
@@ -162,6 +165,7 @@ export class MetricsService {
       this.d.logger.warn('InfluxDB does not answer yet; points wait on disk', { error: describeError(err) });
     }
     if (this.d.extraTags) this.tags = { ...(await this.d.extraTags()), host: this.c.node };
+    if (this.d.inventory) this.inventory = await this.d.inventory();
     const pending = this.spool.size;
     if (pending.lines) this.d.logger.info('points left by the last run will be sent first', pending);
     this.shipper.start();
@@ -275,6 +279,7 @@ export class MetricsService {
       dropped: { bufferFull: this.counts.bufferFull, rejected: this.counts.rejected },
       inputErrors: this.inputErrors,
       pipelineLeader: this.d.pipeline?.leader ?? false,
+      ...(this.inventory ? { inventory: this.inventory } : {}),
     };
   }
 

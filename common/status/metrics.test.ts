@@ -16,6 +16,14 @@ const full: MetricsStatus = {
   dropped: { bufferFull: 5, rejected: 1 },
   inputErrors: { diskio: 'EACCES' },
   pipelineLeader: true,
+  inventory: {
+    kernel: '6.1.0',
+    arch: 'x64',
+    cores: 4,
+    physicalCores: 2,
+    cpuModel: 'Intel Xeon',
+    speedGHz: 2.2,
+  },
 };
 
 test('a record as the metrics service writes it reads back unchanged; unknown fields are ignored', () => {
@@ -37,6 +45,7 @@ test('missing and mistyped fields take their defaults, never a throw', () => {
   assert.deepEqual(r.value.dropped, { bufferFull: 0, rejected: 0 });
   assert.deepEqual(r.value.writer, { description: '', up: true }, 'a record that does not say is no outage');
   assert.equal(r.value.pipelineLeader, false);
+  assert.equal(r.value.inventory, undefined, 'no inventory unless the record has one');
 });
 
 test('a value that is not a JSON object is refused with what it was', () => {

@@ -4,7 +4,18 @@
 // metrics service writes it (metrics/service.ts); the console and the tests read it with
 // parseMetricsStatus.
 
-import { bool, jsonObject, num, object, optStr, recordOf, str, strings, type Parsed } from './read.ts';
+import {
+  bool,
+  jsonObject,
+  num,
+  object,
+  optNum,
+  optStr,
+  recordOf,
+  str,
+  strings,
+  type Parsed,
+} from './read.ts';
 
 export interface MetricsStatus {
   node: string;
@@ -21,6 +32,15 @@ export interface MetricsStatus {
   /** The last error of each input that failed in the last sample. */
   inputErrors: Record<string, string>;
   pipelineLeader: boolean;
+  /** The host, read once at start-up (metrics/inventory.ts). */
+  inventory?: {
+    kernel: string;
+    arch: string;
+    cores: number;
+    physicalCores?: number;
+    cpuModel?: string;
+    speedGHz?: number;
+  };
 }
 
 /** A metrics instance's record from etcd; `key` supplies the node when the record does not. */
@@ -61,6 +81,18 @@ export function parseMetricsStatus(raw: string | Buffer, key = ''): Parsed<Metri
         ),
       ),
       pipelineLeader: bool(o['pipelineLeader']),
+      ...(o['inventory'] === undefined ? {} : { inventory: inventory(object(o['inventory'])) }),
     },
+  };
+}
+
+function inventory(i: Record<string, unknown>): NonNullable<MetricsStatus['inventory']> {
+  return {
+    kernel: str(i['kernel']),
+    arch: str(i['arch']),
+    cores: num(i['cores']),
+    ...optNum('physicalCores', i['physicalCores']),
+    ...optStr('cpuModel', i['cpuModel']),
+    ...optNum('speedGHz', i['speedGHz']),
   };
 }

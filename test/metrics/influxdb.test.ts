@@ -5,6 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import net from 'node:net';
 import { testEtcd } from '../support/etcd.ts';
 import { assertSharedMetrics } from '../support/metrics-contract.ts';
@@ -152,6 +153,10 @@ test('the status record and /metrics', async () => {
     return r && r.value.pointsWritten > 0 && r.value;
   });
   assert.equal(status.writer.up, true);
+  // The inventory systeminformation read at start-up, against what Node says of this machine.
+  assert.equal(status.inventory?.kernel, os.release());
+  assert.ok((status.inventory?.cores ?? 0) >= 1 && status.inventory!.cores <= os.cpus().length);
+  assert.ok(status.inventory?.cpuModel, 'a CPU model');
   assert.deepEqual(status.inputErrors, {});
   assert.equal(status.dropped.bufferFull + status.dropped.rejected, 0);
   const base = await proc.httpUrl();
