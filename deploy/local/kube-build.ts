@@ -96,10 +96,19 @@ export function versionLdflags(version: string): string {
   ].join(' ');
 }
 
-/** Go's caches sit beside the binaries, so a purge of the cache takes everything with it. */
+/** Where the Go SDK is installed on the project's machines, for a shell whose PATH lacks it. */
+export const GO_SDK_BIN = '/usr/local/go/bin';
+
+/**
+ * Go's caches sit beside the binaries, so a purge of the cache takes everything with it.
+ * PATH gains the machine's Go SDK (after the caller's own entries) when it is not on it.
+ */
 export function goEnv(root: string, env: Env): Record<string, string | undefined> {
+  const dirs = (env.PATH ?? '').split(':').filter(Boolean);
+  const PATH = dirs.includes(GO_SDK_BIN) ? env.PATH : [...dirs, GO_SDK_BIN].join(':');
   return {
     ...env,
+    PATH,
     GOFLAGS: '-buildvcs=false -mod=mod',
     GOCACHE: path.join(root, 'gocache'),
     GOMODCACHE: path.join(root, 'gomod'),
@@ -178,12 +187,12 @@ async function goOut(
   return r.stdout;
 }
 
-async function ensureGo(): Promise<void> {
-  const r = await runCommand('go', ['version']).catch(() => undefined);
+async function ensureGo(genv: Record<string, string | undefined>): Promise<void> {
+  const r = await runCommand('go', ['version'], { env: genv }).catch(() => undefined);
   if (!r || r.code !== 0) {
     throw new ServiceError(
       'install-failed',
-      'the kube service builds Kubernetes from source and needs a Go toolchain (1.25 or newer) on PATH',
+      `the kube service builds Kubernetes from source and needs a Go toolchain (1.25 or newer) on PATH or in ${GO_SDK_BIN}`,
     );
   }
 }
@@ -196,11 +205,11 @@ function allExist(files: readonly string[]): boolean {
 async function buildControlPlane(tools: KubeTools, version: string, env: Env, log: Log): Promise<void> {
   const bins = [tools.apiserver, tools.controllerManager, tools.scheduler];
   if (allExist(bins)) return;
-  await ensureGo();
+  const genv = goEnv(tools.root, env);
+  await ensureGo(genv);
   const dir = path.dirname(path.dirname(tools.apiserver));
   const src = path.join(dir, 'src');
   fs.mkdirSync(src, { recursive: true });
-  const genv = goEnv(tools.root, env);
   log(
     `building Kubernetes v${version} from the Go module proxy (once per version; a cold build takes a while)…`,
   );
@@ -252,10 +261,10 @@ async function buildControlPlane(tools: KubeTools, version: string, env: Env, lo
 
 async function buildKwok(tools: KubeTools, env: Env, log: Log): Promise<void> {
   if (allExist([tools.kwok, tools.kwokStages])) return;
-  await ensureGo();
   const dir = path.dirname(tools.kwokStages);
   fs.mkdirSync(dir, { recursive: true });
   const genv = { ...goEnv(tools.root, env), GOBIN: path.join(dir, 'bin'), GOFLAGS: '-buildvcs=false' };
+  await ensureGo(genv);
   log(`building kwok v${KWOK_VERSION}…`);
   await goLogged(['install', '-v', `sigs.k8s.io/kwok/cmd/kwok@v${KWOK_VERSION}`], {
     cwd: dir,

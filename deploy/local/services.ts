@@ -133,12 +133,23 @@ async function launch(ctx: ServiceContext): Promise<void> {
   );
 }
 
-export async function up(
+/**
+ * Installs without starting: the Debian packages and each service's own install step (for
+ * kube, the build of Kubernetes on first use). `up` does the same before it starts anything;
+ * CI calls this alone so a cold build shows as its own step.
+ */
+export async function install(
   names?: ServiceName[],
   opts: { log?: (line: string) => void } = {},
-): Promise<Endpoints> {
+): Promise<void> {
   const log = opts.log ?? silent;
-  const contexts = ordered(names, DEFAULT_SERVICE_NAMES).map((n) => context(n, log));
+  await installAll(
+    ordered(names, DEFAULT_SERVICE_NAMES).map((n) => context(n, log)),
+    log,
+  );
+}
+
+async function installAll(contexts: readonly ServiceContext[], log: Log): Promise<void> {
   // Installs run one after another (dpkg takes a lock); all Debian packages go in one apt-get run.
   const aptStarted = Date.now();
   const installed = await aptEnsure(
@@ -148,12 +159,21 @@ export async function up(
   if (installed.length > 0) log(`${installed.join(', ')} installed in ${seconds(aptStarted)}`);
   for (const ctx of contexts) {
     const started = Date.now();
-    const install = DEFS[ctx.name].install;
-    if (install) {
-      await locked(ctx, () => install(ctx));
+    const step = DEFS[ctx.name].install;
+    if (step) {
+      await locked(ctx, () => step(ctx));
       if (Date.now() - started > 1_000) log(`${ctx.name} installed in ${seconds(started)}`);
     }
   }
+}
+
+export async function up(
+  names?: ServiceName[],
+  opts: { log?: (line: string) => void } = {},
+): Promise<Endpoints> {
+  const log = opts.log ?? silent;
+  const contexts = ordered(names, DEFAULT_SERVICE_NAMES).map((n) => context(n, log));
+  await installAll(contexts, log);
   // The services do not depend on each other, so they start side by side.
   const results = await Promise.allSettled(contexts.map((ctx) => locked(ctx, () => launch(ctx))));
   const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
@@ -242,6 +262,7 @@ async function status(): Promise<boolean> {
 
 const USAGE = `usage: services.ts <command>
   up [names…]              install if needed, start, wait until healthy (idempotent; kube only when named)
+  install [names…]         install only (kube: build Kubernetes into ~/.cache/lcs/kube unless built)
   down [--purge] [names…]  stop in reverse order; --purge also deletes data and logs
   status                   one line per service (exit 1 unless all are healthy)
   stop <name>              stop one service, keep its data
@@ -258,6 +279,12 @@ async function main(argv: readonly string[]): Promise<number> {
       const e = await up(parseNames(rest), { log });
       log(`all up in ${seconds(started)}`);
       printEndpoints(e);
+      return 0;
+    }
+    case 'install': {
+      const started = Date.now();
+      await install(parseNames(rest), { log });
+      log(`installed in ${seconds(started)}`);
       return 0;
     }
     case 'down': {
