@@ -9,7 +9,15 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ServiceError } from './errors.ts';
 import { port } from './layout.ts';
-import { KUBE_VERSION, kubeTools, renderBuildGoMod, stagingModules, versionLdflags } from './kube-build.ts';
+import {
+  GO_SDK_BIN,
+  KUBE_VERSION,
+  goEnv,
+  kubeTools,
+  renderBuildGoMod,
+  stagingModules,
+  versionLdflags,
+} from './kube-build.ts';
 import { subject } from './kube-pki.ts';
 import { components, kubeFiles, kubeNodeCount, kubePorts, renderNodes } from './kube.ts';
 import { renderSupervisor, shellQuote } from './kube-run.ts';
@@ -53,6 +61,17 @@ test('tools are cached by version under the cache dir', () => {
     '/c/kube/v1.36.0/bin/kube-scheduler',
   );
   assert.match(t.kubectl, /^\/c\/kube\/kubectl-[\d.]+\/layer\/kubectl\/kubectl$/);
+});
+
+test('go runs with its caches under the kube cache and finds the machine SDK when PATH lacks it', () => {
+  const e = goEnv('/c/kube', { PATH: '/usr/bin:/bin', HOME: '/h' });
+  assert.equal(e.GOCACHE, '/c/kube/gocache');
+  assert.equal(e.GOMODCACHE, '/c/kube/gomod');
+  assert.equal(e.GOTOOLCHAIN, 'local');
+  assert.equal(e.PATH, `/usr/bin:/bin:${GO_SDK_BIN}`);
+  assert.equal(e.HOME, '/h');
+  const already = `${GO_SDK_BIN}:/usr/bin`;
+  assert.equal(goEnv('/c/kube', { PATH: already }).PATH, already);
 });
 
 test('certificate subjects put groups in O= and refuse a slash', () => {
