@@ -1,4 +1,5 @@
-// `npm test`: starts the real services the tests need (etcd, Kafka, Elasticsearch, InfluxDB),
+// `npm test`: starts the real services the tests need (etcd, Kafka, Elasticsearch, InfluxDB,
+// and the kube control plane for test/kube/),
 // runs unit, integration and end-to-end tests in one node:test run, and stops what it started.
 // Flags: --unit (unit tests only, no services), --soak (also the long soak tests),
 // --keep (leave the services running), and file filters (substrings of test paths).
@@ -40,6 +41,8 @@ say(
 );
 
 const needed: services.ServiceName[] = ['etcd', 'kafka', 'elasticsearch', 'influxdb'];
+// Tests under test/kube/ run against a real control plane (built from source on first use).
+if (selected.some((f) => f.startsWith('test/kube/'))) needed.push('kube');
 const started: services.ServiceName[] = [];
 if (selected.some((f) => f.startsWith('test/'))) {
   for (const name of needed) if (!(await services.isRunning(name))) started.push(name);

@@ -4,11 +4,10 @@
 // service stays what the other tests and the demo use. Same jars and JVM as that service.
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { HOST, cacheDir, type Env } from './layout.ts';
 import { runCommand, lastLines } from './command.ts';
 import { ServiceError } from './errors.ts';
-import { kafka, javaArgs, renderServerProperties } from './kafka.ts';
+import { kafka, javaArgs, newClusterId, renderServerProperties } from './kafka.ts';
 import { kafkaMetadataProbe } from './kafka-probe.ts';
 import { killProcess, livePid, spawnDetached, stopProcess, tailFile } from './process.ts';
 import { waitHealthy } from './health.ts';
@@ -91,7 +90,7 @@ export class KafkaCluster {
     await kafka.install!(this.ctx(1));
     fs.mkdirSync(this.opts.dir, { recursive: true });
     const idFile = path.join(this.opts.dir, 'cluster-id');
-    if (!fs.existsSync(idFile)) fs.writeFileSync(idFile, randomBytes(16).toString('base64url'));
+    if (!fs.existsSync(idFile)) fs.writeFileSync(idFile, newClusterId());
     const clusterId = fs.readFileSync(idFile, 'utf8').trim();
     const voters = this.ids().map((i) => `${i}@${HOST}:${this.port(i) + 1}`);
     for (const i of this.ids()) {

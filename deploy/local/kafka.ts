@@ -22,6 +22,18 @@ function libDir(ctx: Pick<ServiceContext, 'cache' | 'env'>): string {
 }
 
 /** One node of a KRaft quorum (a cluster of `voters.length` nodes, every one broker and controller). */
+/**
+ * A KRaft cluster id: a 16-byte UUID in base64url, never starting with "-" — the storage
+ * tool's argument parser would read such an id as an option and fail with "--cluster-id:
+ * expected one argument" (Kafka's own Uuid.randomUuid() skips those ids for the same reason).
+ */
+export function newClusterId(random: () => Buffer = () => randomBytes(16)): string {
+  for (;;) {
+    const id = random().toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 export interface KafkaNodeRole {
   nodeId: number;
   /** `id@host:controllerPort` of every voter, this node included. */
@@ -97,7 +109,7 @@ export const kafka: ServiceDef = {
     fs.writeFileSync(config, renderServerProperties(ctx.paths.data, ctx.port));
     if (!fs.existsSync(path.join(ctx.paths.data, 'meta.properties'))) {
       // KRaft storage must be formatted once with a cluster id (a base64url 16-byte UUID).
-      const clusterId = randomBytes(16).toString('base64url');
+      const clusterId = newClusterId();
       ctx.log(`formatting kafka storage (cluster id ${clusterId})…`);
       const result = await runCommand('java', [
         ...javaArgs(ctx, '256m'),

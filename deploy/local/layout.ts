@@ -8,7 +8,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ServiceError } from './errors.ts';
 
-export type ServiceName = 'etcd' | 'kafka' | 'elasticsearch' | 'influxdb' | 'victoriametrics';
+export type ServiceName = 'etcd' | 'kafka' | 'elasticsearch' | 'influxdb' | 'victoriametrics' | 'kube';
 
 /** Start order; `down` walks it backwards. */
 export const SERVICE_NAMES: readonly ServiceName[] = [
@@ -17,7 +17,14 @@ export const SERVICE_NAMES: readonly ServiceName[] = [
   'elasticsearch',
   'influxdb',
   'victoriametrics',
+  'kube',
 ];
+
+/**
+ * What `up` starts when no names are given: not kube, whose first start builds Kubernetes
+ * from source (a Go toolchain and many minutes); it starts when named or when tests need it.
+ */
+export const DEFAULT_SERVICE_NAMES: readonly ServiceName[] = SERVICE_NAMES.filter((n) => n !== 'kube');
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -31,6 +38,7 @@ const DEFAULT_PORTS: Record<ServiceName, number> = {
   elasticsearch: 9200,
   influxdb: 8086,
   victoriametrics: 8428,
+  kube: 6443,
 };
 
 export function portEnvKey(name: ServiceName): string {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ServiceError } from './errors.ts';
 import { parsePidfile, processStartTime } from './process.ts';
 import { etcdArgs } from './etcd.ts';
-import { renderServerProperties } from './kafka.ts';
+import { newClusterId, renderServerProperties } from './kafka.ts';
 import { etcdMemberArgs } from './etcd-cluster.ts';
 import { renderElasticsearchYml } from './elasticsearch.ts';
 import { renderInfluxConfig } from './influxdb.ts';
@@ -178,4 +178,14 @@ test('a folder inside a private (0700) one is not reachable by the Elasticsearch
   // Without LCS_SERVICES_DIR the default is either inside the repo or, for a closed clone run
   // by root, under /var/lib/lcs — never a folder the Elasticsearch user cannot reach.
   assert.ok(reachableByOthers(servicesDir({})) || process.getuid?.() !== 0);
+});
+
+test('a Kafka cluster id never starts with "-", which the storage tool would read as an option', () => {
+  // 0xf8 encodes to "-" as the first base64url character: the first draw must be skipped.
+  const draws = [Buffer.alloc(16, 0xf8), Buffer.alloc(16, 0x01)];
+  const id = newClusterId(() => draws.shift() ?? Buffer.alloc(16, 0x02));
+  assert.equal(draws.length, 0);
+  assert.equal(id, Buffer.alloc(16, 0x01).toString('base64url'));
+  assert.equal(id.length, 22);
+  for (let i = 0; i < 1000; i++) assert.doesNotMatch(newClusterId(), /^-/);
 });

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HOST, SERVICE_NAMES, cacheDir, port, servicePaths } from './layout.ts';
+import { DEFAULT_SERVICE_NAMES, HOST, SERVICE_NAMES, cacheDir, port, servicePaths } from './layout.ts';
 import { ServiceError } from './errors.ts';
 import { aptEnsure } from './install.ts';
 import type { Log } from './install.ts';
@@ -17,6 +17,7 @@ import { kafka } from './kafka.ts';
 import { elasticsearch } from './elasticsearch.ts';
 import { influxdb } from './influxdb.ts';
 import { victoriametrics } from './victoriametrics.ts';
+import { kube } from './kube.ts';
 
 export type { ServiceName } from './layout.ts';
 export { SERVICE_NAMES } from './layout.ts';
@@ -28,9 +29,10 @@ export interface Endpoints {
   elasticsearch: string;
   influxdb: string;
   victoriametrics: string;
+  kube: string;
 }
 
-const DEFS: Record<ServiceName, ServiceDef> = { etcd, kafka, elasticsearch, influxdb, victoriametrics };
+const DEFS: Record<ServiceName, ServiceDef> = { etcd, kafka, elasticsearch, influxdb, victoriametrics, kube };
 const LOG_TAIL_LINES = 30;
 const LOCK_WAIT_MS = 5 * 60_000;
 const silent: Log = () => {};
@@ -43,6 +45,7 @@ export function endpoints(): Endpoints {
     elasticsearch: at('elasticsearch'),
     influxdb: at('influxdb'),
     victoriametrics: at('victoriametrics'),
+    kube: at('kube'),
   };
 }
 
@@ -60,8 +63,8 @@ function context(name: ServiceName, log: Log): ServiceContext {
   return { name, port: port(name), paths: servicePaths(name), cache: cacheDir(), env: process.env, log };
 }
 
-function ordered(names: readonly ServiceName[] | undefined): ServiceName[] {
-  if (!names || names.length === 0) return [...SERVICE_NAMES];
+function ordered(names: readonly ServiceName[] | undefined, all = SERVICE_NAMES): ServiceName[] {
+  if (!names || names.length === 0) return [...all];
   return SERVICE_NAMES.filter((n) => names.includes(n));
 }
 
@@ -130,12 +133,23 @@ async function launch(ctx: ServiceContext): Promise<void> {
   );
 }
 
-export async function up(
+/**
+ * Installs without starting: the Debian packages and each service's own install step (for
+ * kube, the build of Kubernetes on first use). `up` does the same before it starts anything;
+ * CI calls this alone so a cold build shows as its own step.
+ */
+export async function install(
   names?: ServiceName[],
   opts: { log?: (line: string) => void } = {},
-): Promise<Endpoints> {
+): Promise<void> {
   const log = opts.log ?? silent;
-  const contexts = ordered(names).map((n) => context(n, log));
+  await installAll(
+    ordered(names, DEFAULT_SERVICE_NAMES).map((n) => context(n, log)),
+    log,
+  );
+}
+
+async function installAll(contexts: readonly ServiceContext[], log: Log): Promise<void> {
   // Installs run one after another (dpkg takes a lock); all Debian packages go in one apt-get run.
   const aptStarted = Date.now();
   const installed = await aptEnsure(
@@ -145,12 +159,21 @@ export async function up(
   if (installed.length > 0) log(`${installed.join(', ')} installed in ${seconds(aptStarted)}`);
   for (const ctx of contexts) {
     const started = Date.now();
-    const install = DEFS[ctx.name].install;
-    if (install) {
-      await locked(ctx, () => install(ctx));
+    const step = DEFS[ctx.name].install;
+    if (step) {
+      await locked(ctx, () => step(ctx));
       if (Date.now() - started > 1_000) log(`${ctx.name} installed in ${seconds(started)}`);
     }
   }
+}
+
+export async function up(
+  names?: ServiceName[],
+  opts: { log?: (line: string) => void } = {},
+): Promise<Endpoints> {
+  const log = opts.log ?? silent;
+  const contexts = ordered(names, DEFAULT_SERVICE_NAMES).map((n) => context(n, log));
+  await installAll(contexts, log);
   // The services do not depend on each other, so they start side by side.
   const results = await Promise.allSettled(contexts.map((ctx) => locked(ctx, () => launch(ctx))));
   const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
@@ -218,7 +241,8 @@ function printEndpoints(e: Endpoints): void {
   console.log(`
 endpoints (export these, or rely on the defaults):
 ${vars.join('\n')}
-  victoriametrics: ${e.victoriametrics}`);
+  victoriametrics: ${e.victoriametrics}
+  kube: ${e.kube} (admin kubeconfig: ${path.join(servicePaths('kube').dir, 'admin.kubeconfig')})`);
 }
 
 async function status(): Promise<boolean> {
@@ -228,7 +252,8 @@ async function status(): Promise<boolean> {
     const ctx = context(name, silent);
     const pid = livePid(ctx.paths.pidFile);
     const healthy = pid !== undefined && (await DEFS[name].probe(ctx));
-    allUp &&= healthy;
+    // An opt-in service (kube) that is not running does not make the stack unhealthy.
+    if (DEFAULT_SERVICE_NAMES.includes(name) || pid !== undefined) allUp &&= healthy;
     const state = healthy ? 'healthy' : pid !== undefined ? 'running, NOT healthy' : 'stopped';
     console.log(`${name.padEnd(16)} ${state.padEnd(21)} ${(pid ? `pid ${pid}` : '').padEnd(10)} ${e[name]}`);
   }
@@ -236,7 +261,8 @@ async function status(): Promise<boolean> {
 }
 
 const USAGE = `usage: services.ts <command>
-  up [names…]              install if needed, start, wait until healthy (idempotent)
+  up [names…]              install if needed, start, wait until healthy (idempotent; kube only when named)
+  install [names…]         install only (kube: build Kubernetes into ~/.cache/lcs/kube unless built)
   down [--purge] [names…]  stop in reverse order; --purge also deletes data and logs
   status                   one line per service (exit 1 unless all are healthy)
   stop <name>              stop one service, keep its data
@@ -253,6 +279,12 @@ async function main(argv: readonly string[]): Promise<number> {
       const e = await up(parseNames(rest), { log });
       log(`all up in ${seconds(started)}`);
       printEndpoints(e);
+      return 0;
+    }
+    case 'install': {
+      const started = Date.now();
+      await install(parseNames(rest), { log });
+      log(`installed in ${seconds(started)}`);
       return 0;
     }
     case 'down': {

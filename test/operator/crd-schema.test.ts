@@ -1,5 +1,6 @@
 // The committed CRD is what buildCrd() generates, and its schema (OpenAPI + CEL rules)
-// accepts the examples and rejects resources the API server must refuse.
+// accepts the examples and rejects resources the API server must refuse (test/kube/crd.test.ts
+// checks the same verdicts against the real kube-apiserver).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +10,7 @@ import { parse } from 'yaml';
 import { buildCrd, CRD_FILE, renderCrd } from '../../operator/crd.ts';
 import { validate, type Schema } from '../support/kube/schema-validator.ts';
 import { parseCollectEntry } from '../../common/schema/collect-entry.ts';
+import { INVALID_SPECS } from '../support/kube/crd-cases.ts';
 
 type Crd = { spec: { versions: { schema: { openAPIV3Schema: Schema } }[] } };
 const schema = (buildCrd() as unknown as Crd).spec.versions[0]!.schema.openAPIV3Schema;
@@ -34,53 +36,8 @@ const base = {
   kind: 'LogCollection',
   metadata: { name: 'x', namespace: 'a' },
 };
-const invalid: [string, unknown, RegExp][] = [
-  [
-    'both sources (CEL)',
-    { topic: 't', source: { files: { paths: ['/var/log/a'] }, pods: { namespace: 'a' } } },
-    /exactly one of files or pods/,
-  ],
-  ['no source (CEL)', { topic: 't', source: {} }, /exactly one of files or pods/],
-  ['missing topic', { source: { pods: { namespace: 'a' } } }, /topic: Required value/],
-  ['bad topic', { topic: 'has space', source: { pods: { namespace: 'a' } } }, /spec\.topic: must match/],
-  ['relative path', { topic: 't', source: { files: { paths: ['var/log/a'] } } }, /paths\[0\]: must match/],
-  ['empty paths', { topic: 't', source: { files: { paths: [] } } }, /fewer than 1 items/],
-  [
-    'unknown format',
-    { topic: 't', source: { pods: { namespace: 'a' } }, parse: { format: 'xml' } },
-    /format: must be one of/,
-  ],
-  [
-    'selector operator',
-    {
-      topic: 't',
-      source: { pods: { namespace: 'a', selector: { matchExpressions: [{ key: 'k', operator: 'Like' }] } } },
-    },
-    /operator: must be one of/,
-  ],
-  [
-    'multiline maxLines 0',
-    { topic: 't', source: { pods: { namespace: 'a' } }, parse: { multiline: { start: '^x', maxLines: 0 } } },
-    /maxLines: less than 1/,
-  ],
-  [
-    'unknown field',
-    { topic: 't', source: { pods: { namespace: 'a' } }, tpoic: 'typo' },
-    /spec\.tpoic: unknown field/,
-  ],
-  [
-    'startAt',
-    { topic: 't', source: { pods: { namespace: 'a' } }, startAt: 'middle' },
-    /startAt: must be one of/,
-  ],
-  [
-    'uppercase index',
-    { topic: 't', source: { pods: { namespace: 'a' } }, index: 'Logs' },
-    /index: must match/,
-  ],
-];
 
-for (const [name, spec, expected] of invalid) {
+for (const { name, spec, expected } of INVALID_SPECS) {
   test(`the CRD schema rejects: ${name}`, () => {
     const errors = validate({ ...base, spec }, schema);
     assert.ok(

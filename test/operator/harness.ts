@@ -1,4 +1,5 @@
-// Shared set-up for the operator's integration tests: the API-server double, the real etcd,
+// Shared set-up for the operator's integration tests: an API server (the real kube-apiserver
+// by default for test/kube/, the double for fault tests; see backends.ts), the real etcd,
 // operators started in-process with short timings, and "kubectl"-like helpers that go
 // through the real @kubernetes/client-node.
 
@@ -10,7 +11,8 @@ import { AGENT_STATUS_PREFIX, K8S_PREFIX, agentStatusKey, k8sEntryKey } from '..
 import type { AgentStatus } from '../../common/status/agent.ts';
 import { Operator, type OperatorConfig, type OperatorDeps } from '../../operator/operator.ts';
 import { GROUP, PLURAL, VERSION, type LogCollection } from '../../operator/resource.ts';
-import { KubeApiDouble } from '../support/kube/server.ts';
+import type { KubeApiDouble } from '../support/kube/server.ts';
+import { doubleBackend, realBackend, type KubeBackend } from './backends.ts';
 
 export const OPERATOR_NS = 'lcs-system';
 const base = { group: GROUP, version: VERSION, plural: PLURAL };
@@ -21,28 +23,42 @@ export const podsSpec = (ns: string, topic = 'app-logs') => ({
   source: { pods: { namespace: ns, selector: { matchLabels: { app: 'web' } } } },
 });
 
+/** The namespaces the operator tests use; the real backend empties them before each test. */
+export const TEST_NAMESPACES = ['team-a', 'team-t', OPERATOR_NS];
+
 export class Harness {
-  readonly api: KubeApiDouble;
+  readonly backend: KubeBackend;
   readonly etcd: Etcd3;
   readonly kc: KubeConfig;
   readonly co: CustomObjectsApi;
   readonly operators: Operator[] = [];
   readonly logs: string[] = [];
 
-  private constructor(api: KubeApiDouble) {
-    this.api = api;
+  private constructor(backend: KubeBackend) {
+    this.backend = backend;
     this.etcd = new Etcd3({
       hosts: (process.env['LCS_ETCD_ENDPOINTS'] ?? 'http://127.0.0.1:2379').split(','),
     });
-    this.kc = new KubeConfig();
-    this.kc.loadFromString(api.kubeconfig());
+    this.kc = backend.userKc;
     this.co = this.kc.makeApiClient(CustomObjectsApi);
   }
 
-  static async start(): Promise<Harness> {
-    const h = new Harness(await new KubeApiDouble().start());
+  /** `real`: the kube service's API server, the operator with its ServiceAccount's token. */
+  static async start(opts: { server?: 'real' | 'double' } = {}): Promise<Harness> {
+    const backend =
+      opts.server === 'real'
+        ? await realBackend(TEST_NAMESPACES, { ns: OPERATOR_NS, name: 'lcs-operator' })
+        : await doubleBackend();
+    const h = new Harness(backend);
     await h.clean();
     return h;
+  }
+
+  /** The double, for the fault tests; the real server has no such handle. */
+  get api(): KubeApiDouble {
+    if (!this.backend.double)
+      throw new Error('this test runs against the real API server: no double to drive');
+    return this.backend.double;
   }
 
   /** Other test files may have left keys behind; ours start from an empty keyspace. */
@@ -80,7 +96,7 @@ export class Harness {
   ): Promise<Operator> {
     const cfg = this.config(over);
     const op = new Operator(cfg, {
-      kc: this.kc,
+      kc: this.backend.operatorKc,
       etcd: this.etcd,
       logger: this.logger(cfg.leader.identity),
       clock: systemClock,
@@ -170,7 +186,7 @@ export class Harness {
   async close(): Promise<void> {
     await this.stopOperators();
     await this.clean();
-    await this.api.stop();
+    await this.backend.close();
     this.etcd.close();
   }
 }

@@ -5,12 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitFor } from '../support/wait.ts';
 import { k8sEntryKey } from '../../common/keyspace.ts';
-import { Harness, podsSpec } from './harness.ts';
+import { Harness, podsSpec } from '../operator/harness.ts';
 
 const RESYNC_MS = 1000;
 
 test('an entry deleted or edited by hand is restored within the resync period; an entry without a resource is removed', async (t) => {
-  const h = await Harness.start();
+  const h = await Harness.start({ server: 'real' });
   t.after(() => h.close());
   await h.operator({ resyncMs: RESYNC_MS });
   await h.create('team-a', 'web', podsSpec('team-a'));
@@ -54,7 +54,7 @@ test('an entry deleted or edited by hand is restored within the resync period; a
 });
 
 test('an operator restarted over unchanged resources writes nothing: no etcd writes, no status writes, no events', async (t) => {
-  const h = await Harness.start();
+  const h = await Harness.start({ server: 'real' });
   t.after(() => h.close());
   const first = await h.operator({ resyncMs: RESYNC_MS, identity: 'op-a' });
   const names = ['a', 'b', 'c'];
@@ -77,11 +77,9 @@ test('an operator restarted over unchanged resources writes nothing: no etcd wri
   await waitFor('the first operator to be idle', () => first.controller.idle);
   await h.stopOperators();
 
-  const statusWrites = h.api.statusWrites().length;
-  const events = h.api.store.list('events').items.length;
-  const patches = h.api.requests.filter(
-    (r) => r.method !== 'GET' && r.path.includes('/logcollections/'),
-  ).length;
+  const statusWrites = await h.backend.statusWrites();
+  const events = (await h.backend.eventReasons()).length;
+  const patches = await h.backend.objectWrites();
   const second = await h.operator({ resyncMs: RESYNC_MS, identity: 'op-b' });
   // Every resource reconciled at least twice (start, then a resync) and nothing pending.
   await waitFor(
@@ -94,12 +92,9 @@ test('an operator restarted over unchanged resources writes nothing: no etcd wri
   );
   assert.equal(Harness.counter(second, 'lcs_operator_etcd_writes_total'), 0);
   assert.equal(Harness.counter(second, 'lcs_operator_status_writes_total'), 0);
-  assert.equal(h.api.statusWrites().length, statusWrites);
-  assert.equal(
-    h.api.requests.filter((r) => r.method !== 'GET' && r.path.includes('/logcollections/')).length,
-    patches,
-  );
-  assert.equal(h.api.store.list('events').items.length, events);
+  assert.equal(await h.backend.statusWrites(), statusWrites);
+  assert.equal(await h.backend.objectWrites(), patches);
+  assert.equal((await h.backend.eventReasons()).length, events);
   for (const [i, n] of names.entries())
     assert.equal((await h.entry('team-a', n))?.modRevision, entries[i]!.modRevision);
 });

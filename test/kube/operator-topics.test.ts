@@ -9,10 +9,10 @@ import { silentLogger } from '../../common/observe/logger.ts';
 import { KafkaTopics } from '../../operator/topics.ts';
 import { testKafka, kafkaBrokers } from '../support/kafka.ts';
 import { waitFor } from '../support/wait.ts';
-import { Harness, podsSpec } from './harness.ts';
+import { Harness, podsSpec } from '../operator/harness.ts';
 
 test('a missing topic is created from spec.kafka before the entry; an existing one is not touched', async (t) => {
-  const h = await Harness.start();
+  const h = await Harness.start({ server: 'real' });
   const topics = new KafkaTopics({ brokers: kafkaBrokers(), clientId: 'lcs-operator-test' }, silentLogger);
   t.after(() => h.close());
   await h.operator({}, { topics });
@@ -34,10 +34,8 @@ test('a missing topic is created from spec.kafka before the entry; an existing o
     resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms'] }],
   });
   assert.equal(cfg.resources[0]!.configEntries[0]!.configValue, '3600000');
-  await waitFor('a TopicCreated event', () =>
-    h.api.store
-      .list('events', 'team-t')
-      .items.some((e) => (e as { reason?: string }).reason === 'TopicCreated'),
+  await waitFor('a TopicCreated event', async () =>
+    (await h.backend.eventReasons('team-t')).includes('TopicCreated'),
   );
 
   // An existing topic keeps its partitions whatever the spec says.
