@@ -1,5 +1,6 @@
 // `npm test`: starts the real services the tests need (etcd, Kafka, Elasticsearch, InfluxDB,
-// and the kube control plane for test/kube/),
+// VictoriaMetrics and the kube control plane for test/kube/; InfluxDB 1.8 is built for the
+// tests that run it),
 // runs unit, integration and end-to-end tests in one node:test run, and stops what it started.
 // Flags: --unit (unit tests only, no services), --soak (also the long soak tests),
 // --keep (leave the services running), and file filters (substrings of test paths).
@@ -7,7 +8,9 @@
 import { glob } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import * as services from '../deploy/local/services.ts';
+import { ensureInfluxd18 } from './support/influxdb18.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -40,7 +43,7 @@ say(
   `${selected.length} test files (${unit.length} unit, ${integration.length} integration/e2e${filters.length ? `, filtered by ${filters.join(' ')}` : ''})`,
 );
 
-const needed: services.ServiceName[] = ['etcd', 'kafka', 'elasticsearch', 'influxdb'];
+const needed: services.ServiceName[] = ['etcd', 'kafka', 'elasticsearch', 'influxdb', 'victoriametrics'];
 // Tests under test/kube/ run against a real control plane (built from source on first use).
 if (selected.some((f) => f.startsWith('test/kube/'))) needed.push('kube');
 const started: services.ServiceName[] = [];
@@ -55,6 +58,18 @@ if (selected.some((f) => f.startsWith('test/'))) {
     // Leave nothing running behind a failed start; the error says what to do next.
     say(`could not start the services: ${(err as Error).message}`);
     await services.down(started, { log: (l) => say(l) }).catch(() => {});
+    process.exit(1);
+  }
+}
+
+// InfluxDB 1.8 (the v2-compatibility tests) is built from source once per machine, ~3 min
+// cold: before the tests start, so the build's output is here and not inside a test's timeout.
+if (selected.some((f) => readFileSync(resolve(root, f), 'utf8').includes('support/influxdb18.ts'))) {
+  try {
+    await ensureInfluxd18((l) => say(`influxdb 1.8: ${l}`));
+  } catch (err) {
+    say(`could not build InfluxDB 1.8: ${(err as Error).message}`);
+    if (started.length && !keep) await services.down(started, { log: (l) => say(l) }).catch(() => {});
     process.exit(1);
   }
 }

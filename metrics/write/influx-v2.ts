@@ -27,7 +27,9 @@ export class InfluxV2Writer implements LineWriter {
       o.bucket,
       's',
       {
-        batchSize: Number.MAX_SAFE_INTEGER, // one flush = one request = one spool batch
+        // One flush = one request = one spool batch. The client allocates `new Array(batchSize)`,
+        // so this is the largest valid array length (MAX_SAFE_INTEGER threw a RangeError).
+        batchSize: 2 ** 32 - 1,
         flushInterval: 0,
         maxRetries: 0,
         gzipThreshold: 1000,

@@ -48,6 +48,8 @@ export const uniqueName = (prefix: string): string => `${prefix}_${Date.now().to
  */
 export class RecordingProxy {
   readonly accepted: string[] = [];
+  /** The path and query, and the Authorization header, of each acknowledged write. */
+  readonly acceptedWrites: { url: string; authorization: string | undefined }[] = [];
   requests = 0;
   private server: http.Server | undefined;
   private readonly target: string;
@@ -63,7 +65,11 @@ export class RecordingProxy {
         const body = Buffer.concat(chunks);
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(req.headers))
-          if (typeof v === 'string' && !['host', 'content-length', 'connection'].includes(k)) headers[k] = v;
+          if (
+            typeof v === 'string' &&
+            !['host', 'content-length', 'connection', 'transfer-encoding', 'keep-alive'].includes(k)
+          )
+            headers[k] = v;
         try {
           const up = await fetch(new URL(req.url ?? '/', this.target), {
             method: req.method ?? 'GET',
@@ -72,14 +78,15 @@ export class RecordingProxy {
           });
           const text = await up.text();
           if (up.status >= 200 && up.status < 300 && req.url?.includes('write')) {
+            this.acceptedWrites.push({ url: req.url, authorization: req.headers.authorization });
             const plain = req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
             for (const l of plain.toString('utf8').split('\n')) if (l) this.accepted.push(l);
           }
           res
             .writeHead(up.status, { 'content-type': up.headers.get('content-type') ?? 'text/plain' })
             .end(text);
-        } catch {
-          res.writeHead(503).end('upstream down');
+        } catch (err) {
+          res.writeHead(503).end(`upstream down: ${(err as Error).message}`);
         }
       });
     });
