@@ -10,6 +10,20 @@ import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { startLcs, type LcsProcess } from '../support/lcs-process.ts';
 
+/** The host measurements every test expects `lcs metrics` to write, sorted (Telegraf's ten inputs). */
+export const MEASUREMENTS: readonly string[] = [
+  'cpu',
+  'disk',
+  'diskio',
+  'kernel',
+  'mem',
+  'net',
+  'netstat',
+  'processes',
+  'swap',
+  'system',
+];
+
 export const influxUrl = (): string => process.env.LCS_INFLUXDB_URL ?? 'http://127.0.0.1:8086';
 
 export interface Series {

@@ -12,21 +12,18 @@ import { assertSharedMetrics } from '../support/metrics-contract.ts';
 import { waitFor } from '../support/wait.ts';
 import { metricsStatusKey } from '../../common/keyspace.ts';
 import { parseMetricsStatus } from '../../common/status/metrics.ts';
-import { createDatabase, influxQuery, influxUrl, rows, startMetrics, tmpDir, uniqueName } from './harness.ts';
+import {
+  MEASUREMENTS,
+  createDatabase,
+  influxQuery,
+  influxUrl,
+  rows,
+  startMetrics,
+  tmpDir,
+  uniqueName,
+} from './harness.ts';
 import type { LcsProcess } from '../support/lcs-process.ts';
 
-const MEASUREMENTS = [
-  'cpu',
-  'disk',
-  'diskio',
-  'kernel',
-  'mem',
-  'net',
-  'netstat',
-  'processes',
-  'swap',
-  'system',
-];
 const db = uniqueName('lcs_metrics');
 const node = uniqueName('node');
 const url = influxUrl();

@@ -28,20 +28,9 @@ import {
   tmpDir,
   uniqueName,
   type Series,
+  MEASUREMENTS,
 } from './harness.ts';
 
-const MEASUREMENTS = [
-  'cpu',
-  'disk',
-  'diskio',
-  'kernel',
-  'mem',
-  'net',
-  'netstat',
-  'processes',
-  'swap',
-  'system',
-];
 const SAMPLES = 4; // cpu needs two samples for its first point
 const AUTH = { user: 'lcs', password: 'lcs-v2-secret' };
 
