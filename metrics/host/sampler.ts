@@ -101,6 +101,9 @@ export class HostSampler {
     const needMem = want.has('mem') || want.has('swap');
     const stat = needStat ? this.fs.readFile(this.proc('stat')) : undefined;
     const meminfo = needMem ? this.fs.readFile(this.proc('meminfo')).then(parseMeminfo) : undefined;
+    // Awaited by the inputs that use them, later: a failed read is their error, not an unhandled rejection.
+    stat?.catch(() => {});
+    meminfo?.catch(() => {});
     const jobs: [HostInput, () => Promise<Point[]>][] = [
       ['cpu', async () => this.cpu(await stat!, tags, time)],
       ['mem', async () => [memPoint(await meminfo!, tags, time)]],
@@ -125,13 +128,19 @@ export class HostSampler {
         },
       ],
     ];
-    const active = jobs.filter(([name]) => want.has(name));
-    const results = await Promise.allSettled(active.map(([, run]) => run()));
+    // One input after the other, not all at once: run together, their reads complete in the
+    // same poll phase and their parsers run back to back in one turn of the event loop
+    // (measured up to 7 ms on two busy cores); one at a time, a turn holds one input's parse.
     const out: HostSample = { points: [], errors: [] };
-    results.forEach((r, i) => {
-      if (r.status === 'fulfilled') out.points.push(...r.value);
-      else out.errors.push({ input: active[i]![0], error: r.reason });
-    });
+    for (const [input, run] of jobs) {
+      if (!want.has(input)) continue;
+      try {
+        out.points.push(...(await run()));
+      } catch (error) {
+        out.errors.push({ input, error });
+      }
+      await nextTurn();
+    }
     return out;
   }
 
