@@ -86,9 +86,17 @@ export class ConsoleServer {
       const parsed = parseCollectEntry(body.entry);
       sendJson(res, 200, parsed.ok ? { ok: true, issues: [] } : { ok: false, issues: parsed.issues });
     });
-    r('GET', '/api/collections', async (_q, res, p) => {
-      const all = d.live.collections().filter((c) => d.auth.canRead(p, c.key));
-      sendJson(res, 200, { revision: d.live.revision, collections: all });
+    r('GET', '/api/collections', async (_q, res, p, _m, url) => {
+      const limit = Math.min(5000, Math.max(1, Number(url.searchParams.get('limit') ?? 500) || 500));
+      const q = url.searchParams.get('q') ?? undefined;
+      const after = url.searchParams.get('after') ?? undefined;
+      const page = d.live.collections({
+        limit,
+        ...(q ? { q } : {}),
+        ...(after ? { after } : {}),
+        visible: (key) => d.auth.canRead(p, key),
+      });
+      sendJson(res, 200, { revision: d.live.revision, ...page });
     });
     r('GET', '/api/collections/([^/]+)', async (_q, res, p, m) =>
       this.collection(res, p, decodeURIComponent(m[1]!)),
