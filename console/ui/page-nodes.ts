@@ -1,0 +1,220 @@
+// Nodes: every agent, transfer and metrics instance with its state (online, stale, offline:
+// docs/console.md), reloaded when a status record is written or its lease ends. An agent
+// unfolds into its tailers (file, offset, lag, events/s, last error), the collections it runs
+// with their revisions, rejected entries and the loss ledger.
+
+import { get, stream, type NodeRecord } from './api.ts';
+import type { Ctx } from './app.ts';
+import { badge, h, replace, table } from './dom.ts';
+import { ago, compact } from './logic.ts';
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {});
+const arr = (v: unknown): Obj[] => (Array.isArray(v) ? v.map(obj) : []);
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined ? '' : JSON.stringify(v));
+
+interface Nodes {
+  agents: NodeRecord[];
+  transfers: NodeRecord[];
+  metrics: NodeRecord[];
+}
+
+export function nodesPage(main: HTMLElement, _params: string[], ctx: Ctx): () => void {
+  const live = h('span', { class: 'live', 'aria-live': 'polite' });
+  const body = h('div', { id: 'nodes' }, h('p', null, 'Loading…'));
+  const open = new Set<string>();
+  replace(main, h('div', { class: 'page-head' }, h('h1', null, 'Nodes'), live), body);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const load = async () => {
+    try {
+      const n = await get<Nodes>('/api/nodes');
+      // Keep the agents a reader unfolded open across reloads.
+      for (const d of body.querySelectorAll<HTMLDetailsElement>('details[data-node]'))
+        if (d.open) open.add(d.dataset.node!);
+        else open.delete(d.dataset.node!);
+      replace(body, agents(n.agents, open), transfers(n.transfers), metrics(n.metrics));
+    } catch (err) {
+      ctx.fail(err, 'load the nodes');
+    }
+  };
+  const again = () => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => void load(), 250);
+  };
+  void load();
+  const close = stream('/api/events', { node: again }, (s) => {
+    live.textContent = s === 'open' ? 'live' : s === 'connecting' ? 'reconnecting…' : 'not live';
+    live.className = `live ${s}`;
+  });
+  // "stale" is a matter of time passing: read again now and then even without events.
+  const tick = setInterval(() => void load(), 5000);
+  return () => {
+    close();
+    clearInterval(tick);
+    if (timer) clearTimeout(timer);
+  };
+}
+
+function agents(list: NodeRecord[], open: Set<string>): HTMLElement {
+  return h(
+    'section',
+    { 'aria-labelledby': 'agents-h' },
+    h('h2', { id: 'agents-h' }, `Agents (${list.length})`),
+    table(
+      'Agents',
+      ['node', 'state', 'updated', 'config revision', 'collections', 'tailers', 'etcd', 'kafka', 'buffered'],
+      list.map((a) => {
+        const s = a.status;
+        const etcd = obj(s.etcd);
+        const kafka = obj(s.kafka);
+        return [
+          h('span', { class: 'node-name', 'data-node': a.name }, a.name),
+          h('span', { 'data-state-of': a.name }, badge(a.state)),
+          ago(a.updatedAt ?? str(s.updatedAt)),
+          String(num(s.configRevision) ?? '–'),
+          String(Object.keys(obj(s.collections)).length),
+          String(arr(s.tailers).length),
+          etcd.connected ? 'connected' : h('span', { class: 'bad', title: str(etcd.lastError) }, 'down'),
+          kafka.connected ? 'connected' : h('span', { class: 'bad', title: str(kafka.lastError) }, 'down'),
+          compact(num(kafka.bufferedBytes), 'B'),
+        ];
+      }),
+      'No agent has reported.',
+    ),
+    list.map((a) => agentDetail(a, open.has(a.name))),
+  );
+}
+
+function agentDetail(a: NodeRecord, open: boolean): HTMLElement {
+  const s = a.status;
+  const collections = Object.entries(obj(s.collections)).map(([name, c]): Obj & { name: string } => ({ ...obj(c), name }));
+  const rejected = Object.entries(obj(s.rejected));
+  return h(
+    'details',
+    { class: 'node-detail', 'data-node': a.name, open },
+    h('summary', null, `${a.name}: tailers, collections, losses`),
+    table(
+      `Tailers of ${a.name}`,
+      ['collection', 'file', 'state', 'offset', 'size', 'lag', 'events/s', 'last error'],
+      arr(s.tailers).map((t) => [
+        str(t.collection),
+        h('code', null, str(t.file)),
+        str(t.state),
+        String(num(t.offset) ?? '–'),
+        compact(num(t.size), 'B'),
+        compact(num(t.lagBytes), 'B'),
+        compact(num(t.eventsPerSec)),
+        t.lastError ? h('span', { class: 'bad' }, str(t.lastError)) : '',
+      ]),
+      'No files are being tailed.',
+    ),
+    table(
+      `Collections on ${a.name}`,
+      ['collection', 'revision', 'topic', 'files', 'events/s', 'errors', 'lost'],
+      collections.map((c) => [
+        c.name,
+        String(num(c.modRevision) ?? '–'),
+        str(c.topic),
+        String(num(c.files) ?? 0),
+        compact(num(c.eventsPerSec)),
+        Array.isArray(c.errors) && c.errors.length ? h('span', { class: 'bad' }, c.errors.join('; ')) : '',
+        compact(num(c.lostBytes) ?? 0, 'B'),
+      ]),
+      'No collections.',
+    ),
+    rejected.length
+      ? table(
+          `Entries ${a.name} rejected`,
+          ['collection', 'why'],
+          rejected.map(([k, v]) => [k, str(v)]),
+        )
+      : null,
+    table(
+      `Loss ledger of ${a.name}`,
+      ['collection', 'file', 'bytes', 'reason', 'at'],
+      arr(s.loss).map((l) => [
+        str(l.collection),
+        h('code', null, str(l.path)),
+        compact(num(l.bytes), 'B'),
+        str(l.reason),
+        str(l.at),
+      ]),
+      'Nothing lost.',
+    ),
+  );
+}
+
+function transfers(list: NodeRecord[]): HTMLElement {
+  return h(
+    'section',
+    { 'aria-labelledby': 'transfers-h' },
+    h('h2', { id: 'transfers-h' }, `Transfers (${list.length})`),
+    table(
+      'Transfer replicas',
+      [
+        'member',
+        'state',
+        'updated',
+        'topics',
+        'partitions',
+        'indexed',
+        'docs/s',
+        'dead letters',
+        'Elasticsearch',
+      ],
+      list.map((t) => {
+        const s = t.status;
+        const es = obj(s.elasticsearch);
+        const parts = Object.values(obj(s.assignment)).reduce<number>(
+          (n, p) => n + (Array.isArray(p) ? p.length : 0),
+          0,
+        );
+        return [
+          h('span', { class: 'node-name', 'data-node': t.name }, t.name),
+          h('span', { 'data-state-of': t.name }, badge(t.state)),
+          ago(t.updatedAt ?? str(s.updatedAt)),
+          (Array.isArray(s.topics) ? s.topics : []).join(', '),
+          String(parts),
+          compact(num(s.indexed)),
+          compact(num(s.documentsPerSecond)),
+          compact(num(s.deadLettered)),
+          es.up === false ? h('span', { class: 'bad', title: str(es.lastError) }, 'down') : 'up',
+        ];
+      }),
+      'No transfer has reported.',
+    ),
+  );
+}
+
+function metrics(list: NodeRecord[]): HTMLElement {
+  return h(
+    'section',
+    { 'aria-labelledby': 'metrics-h' },
+    h('h2', { id: 'metrics-h' }, `Metrics instances (${list.length})`),
+    table(
+      'Metrics instances',
+      ['node', 'state', 'updated', 'writer', 'samples', 'points written', 'buffered', 'dropped', 'pipeline'],
+      list.map((m) => {
+        const s = m.status;
+        const w = obj(s.writer);
+        const b = obj(s.buffered);
+        const d = obj(s.dropped);
+        return [
+          h('span', { class: 'node-name', 'data-node': m.name }, m.name),
+          h('span', { 'data-state-of': m.name }, badge(m.state)),
+          ago(m.updatedAt ?? str(s.lastSampleAt)),
+          w.up
+            ? str(w.description)
+            : h('span', { class: 'bad', title: str(w.lastError) }, `down: ${str(w.description)}`),
+          compact(num(s.samples)),
+          compact(num(s.pointsWritten)),
+          `${compact(num(b.lines))} lines`,
+          compact((num(d.bufferFull) ?? 0) + (num(d.rejected) ?? 0)),
+          s.pipelineLeader ? 'leader' : '',
+        ];
+      }),
+      'No metrics instance has reported.',
+    ),
+  );
+}
