@@ -88,7 +88,10 @@ function agents(list: NodeRecord[], open: Set<string>): HTMLElement {
 
 function agentDetail(a: NodeRecord, open: boolean): HTMLElement {
   const s = a.status;
-  const collections = Object.entries(obj(s.collections)).map(([name, c]): Obj & { name: string } => ({ ...obj(c), name }));
+  const collections = Object.entries(obj(s.collections)).map(([name, c]): Obj & { name: string } => ({
+    ...obj(c),
+    name,
+  }));
   const rejected = Object.entries(obj(s.rejected));
   return h(
     'details',
