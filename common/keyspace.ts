@@ -11,6 +11,8 @@ export const TRANSFER_STATUS_PREFIX = '/lcs/v1/status/transfers/';
 export const METRICS_STATUS_PREFIX = '/lcs/v1/status/metrics/';
 export const ELECTION_PREFIX = '/lcs/v1/election/';
 export const AUDIT_PREFIX = '/lcs/v1/audit/';
+export const TRASH_PREFIX = '/lcs/v1/trash/';
+export const STATUS_PREFIX = '/lcs/v1/status/';
 
 /** A collection's stable name: `k8s/<ns>/<name>`, `adhoc/<name>` or `legacy/<n>`. */
 export type CollectionName = string;
@@ -22,6 +24,13 @@ export const transferStatusKey = (member: string): string => `${TRANSFER_STATUS_
 export const metricsStatusKey = (node: string): string => `${METRICS_STATUS_PREFIX}${node}`;
 /** Where candidates for a role campaign (etcd3 Election), e.g. `metrics-pipeline`. */
 export const electionKey = (role: string): string => `${ELECTION_PREFIX}${role}`;
+
+/** The etcd key of a collection name (`adhoc/x`, `k8s/ns/x`); legacy names live in one key. */
+export function keyOfCollection(name: CollectionName): string | undefined {
+  if (name === 'legacy' || name.startsWith('legacy/')) return LEGACY_KEY;
+  const key = `${COLLECT_PREFIX}${name}`;
+  return collectionNameOf(key) === name ? key : undefined;
+}
 
 /** The collection name for a collect key, or undefined if the key is not a collect entry. */
 export function collectionNameOf(key: string): CollectionName | undefined {

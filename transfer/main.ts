@@ -1,32 +1,13 @@
 // `lcs transfer`: wires the typed settings to the Transfer. No logic here.
 
-import { readFileSync } from 'node:fs';
-import { Client } from '@elastic/elasticsearch';
-
 import type { ComponentCommand } from '../common/component.ts';
-import type { SettingsOf } from '../common/config/settings.ts';
-import type { elasticsearchSettings } from '../common/config/common-settings.ts';
+import { esClient } from '../common/elasticsearch/client.ts';
 import { createEtcd } from '../common/etcd/client.ts';
 import { kafkaConfig } from '../common/kafka/config.ts';
 import { deadLetterProducer } from './consumer.ts';
 import { transferSettings, validateTransferSettings } from './settings.ts';
 import { Transfer, type TransferDeps } from './transfer.ts';
 import type { Logger } from '../common/observe/logger.ts';
-
-type ClientOptions = ConstructorParameters<typeof Client>[0];
-
-export function esClient(s: SettingsOf<typeof elasticsearchSettings>): Client {
-  const opts: ClientOptions = { node: s['elasticsearch.url'], requestTimeout: 60000 };
-  const secret = (file: string) => readFileSync(file, 'utf8').trim();
-  if (s['elasticsearch.apiKeyFile']) opts.auth = { apiKey: secret(s['elasticsearch.apiKeyFile']) };
-  else if (s['elasticsearch.username'])
-    opts.auth = {
-      username: s['elasticsearch.username'],
-      password: s['elasticsearch.passwordFile'] ? secret(s['elasticsearch.passwordFile']) : '',
-    };
-  if (s['elasticsearch.caFile']) opts.tls = { ca: readFileSync(s['elasticsearch.caFile']) };
-  return new Client(opts);
-}
 
 /**
  * Test-only crash injection, never set in production: `LCS_TRANSFER_FAILPOINT=exit-after-ack:<n>`

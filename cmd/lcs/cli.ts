@@ -1,6 +1,6 @@
 // `lcs <command> [flags]`: finds the command in commands.ts and runs it.
 
-import { commands } from './commands.ts';
+import { commands, tools } from './commands.ts';
 import { runComponent } from './run-component.ts';
 
 function usage(): string {
@@ -9,6 +9,9 @@ function usage(): string {
     '',
     'Commands:',
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`),
+    '',
+    'Tools:',
+    ...Object.entries(tools).map(([name, t]) => `  ${name.padEnd(22)} ${t.summary}`),
   ].join('\n');
 }
 
@@ -18,6 +21,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     process.stdout.write(usage() + '\n');
     return cmd ? 0 : 2;
   }
+  if (Object.hasOwn(tools, cmd)) return await tools[cmd]!.run(rest);
   const entry = Object.hasOwn(commands, cmd) ? commands[cmd] : undefined;
   if (!entry) {
     process.stderr.write(`lcs: unknown command "${cmd}"\n\n${usage()}\n`);

@@ -40,10 +40,27 @@ export const commands: Record<string, CommandEntry> = {
       "Samples this host into InfluxDB in Telegraf's schema, and the log pipeline's status as lcs_* measurements.",
     load: async () => (await import('../../metrics/main.ts')).metricsCommand,
   },
+  console: {
+    summary:
+      'Serves the web UI and API: collect entries with validation, history and audit; every node live; search, live tail and dead letters.',
+    load: async () => (await import('../../console/main.ts')).consoleCommand,
+  },
   operator: {
     summary:
       'Reconciles LogCollection resources into collect entries in etcd and reports what the agents do with them.',
     load: async () => (await import('../../operator/main.ts')).operatorCommand,
+  },
+};
+
+/** One-shot helpers, not long-running components: run, print, exit. */
+export const tools: Record<string, { summary: string; run(argv: string[]): Promise<number> }> = {
+  'console-hash-password': {
+    summary: "Reads a password on stdin and prints the scrypt hash for the console's users file.",
+    run: async (argv) => (await import('../../console/tools.ts')).hashPasswordTool(argv),
+  },
+  'console-token': {
+    summary: 'Makes a bearer token for automation and prints the users-file entry that holds its hash.',
+    run: async (argv) => (await import('../../console/tools.ts')).tokenTool(argv),
   },
 };
 
