@@ -12,8 +12,10 @@ export interface Issue {
 export interface Me {
   user: string | null;
   roles: Grant[];
-  csrf: string;
+  csrf?: string;
   readOnly: boolean;
+  /** The console has users and this request is not signed in. */
+  needLogin?: boolean;
 }
 
 export interface Live {
@@ -29,11 +31,13 @@ export interface CollectionRow {
   origin: string;
   key: string;
   modRevision: number;
-  topic: string;
-  index: string;
+  topic?: string;
+  index?: string;
   source?: unknown;
+  entry?: Record<string, unknown>;
   valid: boolean;
-  issues?: Issue[];
+  /** Why the stored value does not validate. */
+  error?: string;
   readOnly: boolean;
   kubectl?: string;
   live: Live;
@@ -43,16 +47,17 @@ export interface RolloutAgent {
   node: string;
   modRevision: number;
   state: 'current' | 'stale' | 'failing' | 'offline';
-  errors?: string[];
+  errors: string[];
+  updatedAt?: string;
 }
 
 export interface Rollout {
-  agents: RolloutAgent[];
+  rows: RolloutAgent[];
   counts: Partial<Record<RolloutAgent['state'], number>>;
+  staleAfterSec: number;
 }
 
 export interface CollectionDetail extends CollectionRow {
-  entry?: Record<string, unknown>;
   raw?: string;
   rollout?: Rollout;
 }
@@ -69,7 +74,12 @@ export interface NodeRecord {
   name: string;
   state: 'online' | 'stale' | 'offline';
   updatedAt?: string;
-  status: Record<string, unknown>;
+  /** When its lease ended (offline only). */
+  offlineSince?: string;
+  /** The last status record it wrote, parsed. */
+  status?: Record<string, unknown>;
+  /** The record did not parse: what was wrong. */
+  error?: string;
 }
 
 export interface Hit {
@@ -89,9 +99,10 @@ export interface AuditRecord {
   client: string;
   action: string;
   key: string;
-  before?: unknown;
-  after?: unknown;
-  modRevision?: number;
+  before: string | null;
+  after: string | null;
+  modRevision: number;
+  detail?: Record<string, unknown>;
 }
 
 export interface TrashItem {
@@ -100,19 +111,21 @@ export interface TrashItem {
   name: string;
   deletedAt: string;
   deletedBy: string;
-  value: unknown;
+  value: string;
+  modRevision: number;
 }
 
 export interface KeyRow {
   key: string;
   modRevision: number;
-  size: number;
+  version: number;
+  lease: boolean;
   kind: string;
 }
 
 export interface DlqRecord {
   partition: number;
-  offset: string | number;
+  offset: string;
   reason: string;
   event: unknown;
 }

@@ -150,7 +150,7 @@ function showLogin(message?: string): void {
         void (async () => {
           try {
             const m = await api<Me>('POST', '/api/login', { user: user.value, password: password.value });
-            setCsrf(m.csrf);
+            setCsrf(m.csrf ?? '');
             await start();
           } catch (err) {
             error.textContent = err instanceof ApiError ? err.message : (err as Error).message;
@@ -174,6 +174,7 @@ async function start(): Promise<void> {
   let m: Me;
   try {
     m = await get<Me>('/api/me');
+    if (m.needLogin) return showLogin();
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return showLogin();
     replace(

@@ -81,7 +81,7 @@ export function auditPage(main: HTMLElement, _params: string[], ctx: Ctx): void 
 }
 
 function change(r: AuditRecord): HTMLElement {
-  const text = (v: unknown): string => (typeof v === 'string' ? tryPretty(v) : pretty(v));
+  const text = (v: unknown): string => (v === null ? '' : typeof v === 'string' ? tryPretty(v) : pretty(v));
   return h(
     'details',
     null,

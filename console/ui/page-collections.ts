@@ -18,7 +18,7 @@ import {
 } from './api.ts';
 import type { Ctx } from './app.ts';
 import { badge, button, field, h, replace, table } from './dom.ts';
-import { compact, diffLines, pretty, route } from './logic.ts';
+import { ago, compact, diffLines, pretty, route } from './logic.ts';
 import { schemaForm, type JsonSchema } from './schema-form.ts';
 
 const ADHOC_PREFIX = '/lcs/v1/collect/adhoc/';
@@ -81,7 +81,7 @@ export function collectionsPage(main: HTMLElement, _params: string[], ctx: Ctx):
               'a',
               { href: route('collections', c.name) },
               c.name,
-              c.valid ? null : h('span', { class: 'badge failing', title: issuesText(c.issues) }, 'invalid'),
+              c.valid ? null : h('span', { class: 'badge failing', title: c.error }, 'invalid'),
             ),
             c.origin,
             c.topic,
@@ -102,9 +102,6 @@ export function collectionsPage(main: HTMLElement, _params: string[], ctx: Ctx):
   void load();
   return liveUpdates(live, () => void load());
 }
-
-const issuesText = (issues: Issue[] | undefined): string =>
-  (issues ?? []).map((i) => `${i.path}: ${i.message}`).join('; ');
 
 export function collectionPage(main: HTMLElement, params: string[], ctx: Ctx): () => void {
   const name = params[0]!;
@@ -198,7 +195,7 @@ function detail(
           'div',
           { class: 'error-box' },
           h('h2', null, 'This entry does not validate'),
-          issueList(c.issues ?? []),
+          h('p', { id: 'entry-error' }, c.error ?? ''),
         ),
     c.readOnly
       ? h(
@@ -219,14 +216,21 @@ function detail(
         h('span', { class: 'count' }, badge(s), ` ${counts[s] ?? 0}`),
       ),
     ),
+    h(
+      'p',
+      { class: 'muted' },
+      `An agent is offline when its status record is older than ${rollout?.staleAfterSec ?? '?'} s or its lease ` +
+        'ended; stale when it runs an older revision than the stored one; failing when it reports errors or rejected the entry.',
+    ),
     table(
       'Agents that run this collection',
-      ['node', 'state', 'revision', 'errors'],
-      (rollout?.agents ?? []).map((a) => [
+      ['node', 'state', 'revision', 'updated', 'errors'],
+      (rollout?.rows ?? []).map((a) => [
         a.node,
         badge(a.state),
         String(a.modRevision),
-        (a.errors ?? []).join('; '),
+        ago(a.updatedAt),
+        a.errors.length ? h('span', { class: 'bad' }, a.errors.join('; ')) : '',
       ]),
       'No agent reports this collection.',
     ),
@@ -549,9 +553,14 @@ function editor(main: HTMLElement, schema: JsonSchema, stored: CollectionDetail 
   };
 
   const conflict = (cur: unknown) => {
-    const c = (cur ?? {}) as { entry?: unknown; value?: unknown; modRevision?: number; revision?: number };
-    const value = c.entry ?? c.value;
-    const rev = c.modRevision ?? c.revision ?? 0;
+    const c = (cur ?? {}) as { value?: string | null; modRevision?: number };
+    let value: unknown = c.value ?? undefined;
+    try {
+      value = typeof c.value === 'string' ? JSON.parse(c.value) : undefined;
+    } catch {
+      // Not JSON: shown as stored.
+    }
+    const rev = c.modRevision ?? 0;
     ctx.say(`Someone else changed ${fullName()} first (conflict): your edit was not saved.`, 'error');
     replace(
       review,

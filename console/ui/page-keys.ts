@@ -5,7 +5,7 @@
 import { ApiError, api, get, query, type Issue, type KeyRow } from './api.ts';
 import type { Ctx } from './app.ts';
 import { button, field, h, replace, table } from './dom.ts';
-import { compact, route } from './logic.ts';
+import { route } from './logic.ts';
 
 export function keysPage(main: HTMLElement, params: string[], ctx: Ctx): void {
   if (params[0]) return keyView(main, params[0], ctx);
@@ -35,13 +35,19 @@ export function keysPage(main: HTMLElement, params: string[], ctx: Ctx): void {
         h('a', { href: route('keys', k.key) }, k.key),
         k.kind,
         String(k.modRevision),
-        compact(k.size, 'B'),
+        String(k.version),
+        k.lease ? 'yes' : '',
       ]);
       if (!after) {
         shown = rows.length;
         replace(
           body,
-          table(`Keys under ${prefix.value}`, ['key', 'kind', 'revision', 'size'], rows, 'No keys.'),
+          table(
+            `Keys under ${prefix.value}`,
+            ['key', 'kind', 'revision', 'version', 'lease'],
+            rows,
+            'No keys.',
+          ),
         );
       } else {
         shown += rows.length;
@@ -96,7 +102,14 @@ function keyView(main: HTMLElement, key: string, ctx: Ctx): void {
     h('p', null, 'Loading…'),
   );
   void (async () => {
-    let k: { key: string; value: string; modRevision: number; lease?: string | number; issues?: Issue[] };
+    let k: {
+      key: string;
+      value: string;
+      modRevision: number;
+      version?: number;
+      lease?: boolean;
+      issues?: Issue[];
+    };
     try {
       k = await get(`/api/key${query({ key })}`);
     } catch (err) {
@@ -133,7 +146,7 @@ function keyView(main: HTMLElement, key: string, ctx: Ctx): void {
     showIssues(k.issues);
     const facts = h('p', { class: 'muted' });
     const showFacts = () =>
-      (facts.textContent = `revision ${revision}${k.lease && k.lease !== '0' ? `, lease ${k.lease}` : ''}`);
+      (facts.textContent = `revision ${revision}${k.version ? `, version ${k.version}` : ''}${k.lease ? ', under a lease (a status record: it goes when its writer stops)' : ''}`);
     showFacts();
     const save = async () => {
       try {

@@ -18,6 +18,7 @@ interface Nodes {
   agents: NodeRecord[];
   transfers: NodeRecord[];
   metrics: NodeRecord[];
+  staleAfterSec?: number;
 }
 
 export function nodesPage(main: HTMLElement, _params: string[], ctx: Ctx): () => void {
@@ -33,7 +34,18 @@ export function nodesPage(main: HTMLElement, _params: string[], ctx: Ctx): () =>
       for (const d of body.querySelectorAll<HTMLDetailsElement>('details[data-node]'))
         if (d.open) open.add(d.dataset.node!);
         else open.delete(d.dataset.node!);
-      replace(body, agents(n.agents, open), transfers(n.transfers), metrics(n.metrics));
+      replace(
+        body,
+        h(
+          'p',
+          { class: 'muted', id: 'thresholds' },
+          `online: its status record was rewritten in the last ${n.staleAfterSec ?? '?'} s; stale: not since; ` +
+            'offline: its lease ended (the process stopped or lost etcd), shown with what it last reported.',
+        ),
+        agents(n.agents, open),
+        transfers(n.transfers),
+        metrics(n.metrics),
+      );
     } catch (err) {
       ctx.fail(err, 'load the nodes');
     }
@@ -56,6 +68,17 @@ export function nodesPage(main: HTMLElement, _params: string[], ctx: Ctx): () =>
   };
 }
 
+/** When the record was last written, and when its lease ended for an offline one; a record that does not parse says why. */
+function updated(n: NodeRecord): HTMLElement {
+  return h(
+    'span',
+    null,
+    ago(n.updatedAt),
+    n.offlineSince ? h('span', { class: 'muted' }, ` (lease ended ${ago(n.offlineSince)})`) : null,
+    n.error ? h('span', { class: 'bad' }, ` unreadable record: ${n.error}`) : null,
+  );
+}
+
 function agents(list: NodeRecord[], open: Set<string>): HTMLElement {
   return h(
     'section',
@@ -65,13 +88,13 @@ function agents(list: NodeRecord[], open: Set<string>): HTMLElement {
       'Agents',
       ['node', 'state', 'updated', 'config revision', 'collections', 'tailers', 'etcd', 'kafka', 'buffered'],
       list.map((a) => {
-        const s = a.status;
+        const s = a.status ?? {};
         const etcd = obj(s.etcd);
         const kafka = obj(s.kafka);
         return [
           h('span', { class: 'node-name', 'data-node': a.name }, a.name),
           h('span', { 'data-state-of': a.name }, badge(a.state)),
-          ago(a.updatedAt ?? str(s.updatedAt)),
+          updated(a),
           String(num(s.configRevision) ?? '–'),
           String(Object.keys(obj(s.collections)).length),
           String(arr(s.tailers).length),
@@ -87,7 +110,7 @@ function agents(list: NodeRecord[], open: Set<string>): HTMLElement {
 }
 
 function agentDetail(a: NodeRecord, open: boolean): HTMLElement {
-  const s = a.status;
+  const s = a.status ?? {};
   const collections = Object.entries(obj(s.collections)).map(([name, c]): Obj & { name: string } => ({
     ...obj(c),
     name,
@@ -167,7 +190,7 @@ function transfers(list: NodeRecord[]): HTMLElement {
         'Elasticsearch',
       ],
       list.map((t) => {
-        const s = t.status;
+        const s = t.status ?? {};
         const es = obj(s.elasticsearch);
         const parts = Object.values(obj(s.assignment)).reduce<number>(
           (n, p) => n + (Array.isArray(p) ? p.length : 0),
@@ -176,7 +199,7 @@ function transfers(list: NodeRecord[]): HTMLElement {
         return [
           h('span', { class: 'node-name', 'data-node': t.name }, t.name),
           h('span', { 'data-state-of': t.name }, badge(t.state)),
-          ago(t.updatedAt ?? str(s.updatedAt)),
+          updated(t),
           (Array.isArray(s.topics) ? s.topics : []).join(', '),
           String(parts),
           compact(num(s.indexed)),
@@ -199,14 +222,14 @@ function metrics(list: NodeRecord[]): HTMLElement {
       'Metrics instances',
       ['node', 'state', 'updated', 'writer', 'samples', 'points written', 'buffered', 'dropped', 'pipeline'],
       list.map((m) => {
-        const s = m.status;
+        const s = m.status ?? {};
         const w = obj(s.writer);
         const b = obj(s.buffered);
         const d = obj(s.dropped);
         return [
           h('span', { class: 'node-name', 'data-node': m.name }, m.name),
           h('span', { 'data-state-of': m.name }, badge(m.state)),
-          ago(m.updatedAt ?? str(s.lastSampleAt)),
+          updated(m),
           w.up
             ? str(w.description)
             : h('span', { class: 'bad', title: str(w.lastError) }, `down: ${str(w.description)}`),

@@ -25,7 +25,8 @@ export function searchPage(main: HTMLElement, _params: string[], ctx: Ctx): () =
   size.value = '50';
   const results = h('div', { id: 'search-results', 'aria-live': 'polite' });
   const more = h('div', { class: 'actions' });
-  let next: string | undefined;
+  // The server's `next` is the sort values of the last hit (search_after), sent back as JSON.
+  let next: unknown[] | undefined;
   let shown = 0;
 
   const iso = (local: string): string | undefined => (local ? new Date(local).toISOString() : undefined);
@@ -37,14 +38,14 @@ export function searchPage(main: HTMLElement, _params: string[], ctx: Ctx): () =
       return;
     }
     try {
-      const res = await get<{ hits: Hit[]; total: number; next?: string }>(
+      const res = await get<{ hits: Hit[]; total: number; next?: unknown[] }>(
         `/api/search${query({
           collection: collection.value,
           q: q.value,
           from: iso(from.value),
           to: iso(to.value),
           size: size.value,
-          after: page === 'next' ? next : undefined,
+          after: page === 'next' && next ? JSON.stringify(next) : undefined,
         })}`,
       );
       next = res.next;
@@ -126,6 +127,8 @@ export function searchPage(main: HTMLElement, _params: string[], ctx: Ctx): () =
           while (tailList.childElementCount > TAIL_KEEP) tailList.firstElementChild?.remove();
           tailList.lastElementChild?.scrollIntoView({ block: 'nearest' });
         },
+        problem: (d) =>
+          ctx.say(`The live tail could not read: ${(d as { error?: string }).error ?? String(d)}`, 'error'),
       },
       (s) => {
         tailState.textContent =
