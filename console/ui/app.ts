@@ -18,7 +18,8 @@ export interface Ctx {
   can(key: string, role: Role): boolean;
   /** Why a write is not possible for `key`, or undefined when it is. */
   whyNot(key: string, role: Role): string | undefined;
-  say(message: string, kind?: 'ok' | 'error' | 'info'): void;
+  /** `carry`: the message is about to be followed by a move to another page, and stays. */
+  say(message: string, kind?: 'ok' | 'error' | 'info', carry?: boolean): void;
   /** Shows an error from the API in the status line (403s and 503s included). */
   fail(err: unknown, doing: string): void;
 }
@@ -43,7 +44,10 @@ const who = document.getElementById('who') as HTMLElement;
 let leave: (() => void) | undefined;
 let me: Me | undefined;
 
-function say(message: string, kind: 'ok' | 'error' | 'info' = 'info'): void {
+let carry = false;
+
+function say(message: string, kind: 'ok' | 'error' | 'info' = 'info', keep = false): void {
+  carry = keep;
   status.className = `status ${kind}`;
   status.setAttribute('role', kind === 'error' ? 'alert' : 'status');
   status.textContent = message;
@@ -85,6 +89,9 @@ function render(): void {
     else a.removeAttribute('aria-current');
   }
   main.replaceChildren();
+  // A page's messages belong to it; one said just before moving here stays.
+  if (!carry) status.textContent = '';
+  carry = false;
   if (!page) {
     replace(main, h('h1', null, 'Not found'), h('p', null, `There is no page "${path}".`));
     return;

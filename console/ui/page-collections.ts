@@ -258,7 +258,7 @@ function deleteButton(c: CollectionDetail, ctx: Ctx, why: string | undefined): H
         'DELETE',
         collectionPath(c.name, `?revision=${c.modRevision}`),
       );
-      ctx.say(`Deleted ${c.name}; it is in the recycle bin as ${res.trash}.`, 'ok');
+      ctx.say(`Deleted ${c.name}; it is in the recycle bin as ${res.trash}.`, 'ok', true);
       location.hash = route('collections');
     } catch (err) {
       ctx.fail(err, `delete ${c.name}`);
@@ -539,7 +539,7 @@ function editor(main: HTMLElement, schema: JsonSchema, stored: CollectionDetail 
         entry: value,
         revision: base.revision,
       });
-      ctx.say(`Saved ${res.name} at revision ${res.modRevision}.`, 'ok');
+      ctx.say(`Saved ${res.name} at revision ${res.modRevision}.`, 'ok', true);
       location.hash = route('collections', res.name);
     } catch (err) {
       if (!(err instanceof ApiError)) return ctx.fail(err, `save ${name}`);

@@ -224,10 +224,11 @@ export function schemaForm(schema: JsonSchema): SchemaForm {
     let el: HTMLElement;
     if (!path) el = h('div', { class: 'group root', 'data-path': '(root)' }, error, desc, body);
     else {
+      // An optional group folds away under its summary, which then names it (no legend twice).
       const set = h(
         'fieldset',
-        { class: 'group', 'data-path': path },
-        h('legend', null, key),
+        { class: 'group', 'data-path': path, 'aria-label': required ? undefined : key },
+        required ? h('legend', null, key) : null,
         desc,
         error,
         body,
