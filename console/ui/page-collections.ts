@@ -113,7 +113,10 @@ export function collectionPage(main: HTMLElement, params: string[], ctx: Ctx): (
     h('div', { class: 'page-head' }, h('h1', null, name), live),
     body,
   );
+  // While this page deletes the entry it reads nothing more (the events keep coming).
+  const quiet = { on: false };
   const load = async () => {
+    if (quiet.on) return;
     let c: CollectionDetail;
     let history: { versions: Version[]; compactedBefore?: number } | undefined;
     try {
@@ -133,14 +136,25 @@ export function collectionPage(main: HTMLElement, params: string[], ctx: Ctx): (
     }
     replace(
       body,
-      detail(c, history, ctx, () => void load()),
+      detail(c, history, ctx, () => void load(), quiet),
     );
   };
   void load();
   return liveUpdates(
     live,
     () => void load(),
-    (ev, d) => ev === 'node' || (d as { name?: string }).name === name,
+    (ev, d) => {
+      if (quiet.on) return false;
+      if (ev === 'node') return true;
+      const e = d as { name?: string; modRevision?: number };
+      if (e.name !== name) return false;
+      // Revision 0: the entry was deleted (here or elsewhere); there is nothing to read again.
+      if (e.modRevision === 0) {
+        replace(body, h('p', { class: 'notice' }, `${name} was deleted; it is in the recycle bin (Trash).`));
+        return false;
+      }
+      return true;
+    },
   );
 }
 
@@ -149,6 +163,7 @@ function detail(
   history: { versions: Version[]; compactedBefore?: number } | undefined,
   ctx: Ctx,
   reload: () => void,
+  quiet: { on: boolean },
 ): HTMLElement {
   const why = c.readOnly
     ? `${c.origin} entries are owned by ${c.name.startsWith('k8s/') ? 'the operator' : 'the legacy key'}: read-only here.`
@@ -160,7 +175,7 @@ function detail(
       why
         ? h('button', { type: 'button', disabled: true, 'aria-describedby': 'write-why' }, 'Edit')
         : h('a', { class: 'button', href: route('collections', c.name, 'edit') }, 'Edit'),
-      deleteButton(c, ctx, why),
+      deleteButton(c, ctx, why, quiet),
     );
   }
   const rollout = c.rollout;
@@ -241,7 +256,12 @@ function detail(
   );
 }
 
-function deleteButton(c: CollectionDetail, ctx: Ctx, why: string | undefined): HTMLElement {
+function deleteButton(
+  c: CollectionDetail,
+  ctx: Ctx,
+  why: string | undefined,
+  quiet: { on: boolean },
+): HTMLElement {
   const wrap = h('span', { class: 'confirm' });
   const ask = (): void => {
     replace(
@@ -253,6 +273,7 @@ function deleteButton(c: CollectionDetail, ctx: Ctx, why: string | undefined): H
     (wrap.querySelector('button') as HTMLButtonElement).focus();
   };
   const doDelete = async () => {
+    quiet.on = true;
     try {
       const res = await api<{ trash: string }>(
         'DELETE',
@@ -261,6 +282,7 @@ function deleteButton(c: CollectionDetail, ctx: Ctx, why: string | undefined): H
       ctx.say(`Deleted ${c.name}; it is in the recycle bin as ${res.trash}.`, 'ok', true);
       location.hash = route('collections');
     } catch (err) {
+      quiet.on = false;
       ctx.fail(err, `delete ${c.name}`);
       replace(wrap, first);
     }

@@ -33,12 +33,18 @@ export const OFFLINE_FLAGS = [
   '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
 ];
 
-export async function launchChromium(log: (line: string) => void = () => {}): Promise<Browser> {
+/** Installs Debian's chromium unless it is there; returns the binary to run. */
+export async function ensureChromium(log: (line: string) => void = () => {}): Promise<string> {
   if (!CANDIDATES.some((c) => existsSync(c)))
     await aptEnsure([{ name: 'chromium', provides: '/usr/bin/chromium' }], log);
   const executablePath = CANDIDATES.find((c) => existsSync(c));
   if (!executablePath)
     throw new Error(`no Chromium at ${CANDIDATES.join(' or ')} after apt-get install chromium`);
+  return executablePath;
+}
+
+export async function launchChromium(log: (line: string) => void = () => {}): Promise<Browser> {
+  const executablePath = await ensureChromium(log);
   const rootUser = process.getuid?.() === 0;
   return chromium.launch({
     executablePath,
@@ -59,7 +65,12 @@ export async function openPage(
   const problems: string[] = [];
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+    // A failed request is reported below with its URL.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
+      problems.push(`console error: ${m.text()}`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`${r.status()} ${r.request().method()} ${r.url()}`);
   });
   // Nothing but the console may be asked for: a request elsewhere is a bug in the UI.
   await context.route(
