@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { Etcd3 } from 'etcd3';
 import { EtcdMirror } from '../common/etcd/mirror.ts';
 import type { RawValue } from '../common/config/snapshot.ts';
-import { decodeSnapshot, emptySnapshot, type ConfigSnapshot } from '../common/config/snapshot.ts';
+import { decodeSnapshot, emptySnapshot, type CollectionConfig } from '../common/config/snapshot.ts';
 import {
   AGENT_STATUS_PREFIX,
   COLLECT_PREFIX,
@@ -97,8 +97,13 @@ export class LiveView extends EventEmitter {
   private readonly now: () => number;
   private readonly collectMirror: EtcdMirror;
   private readonly statusMirror: EtcdMirror;
-  private snapshot: ConfigSnapshot = emptySnapshot;
-  private collectRaw: ReadonlyMap<string, RawValue> = new Map();
+  /** By etcd key: the value seen, and the collections it holds (the legacy key holds several). */
+  private readonly entries = new Map<string, { raw: RawValue; collections: CollectionConfig[] }>();
+  private byName = new Map<CollectionName, CollectionConfig>();
+  private names: CollectionName[] | undefined;
+  private collectRevision = 0;
+  /** By status key: the mod revision last parsed (a batch re-parses only what changed). */
+  private readonly statusSeen = new Map<string, number>();
   private readonly nodes = new Map<string, NodeView<unknown>>();
   private timer: NodeJS.Timeout | undefined;
   etcdConnected = false;
@@ -141,17 +146,32 @@ export class LiveView extends EventEmitter {
   }
 
   get revision(): number {
-    return this.snapshot.revision;
+    return this.collectRevision;
   }
 
+  /** Decodes only the keys whose mod revision changed: 50,000 entries are not re-read per change. */
   private onCollect(state: ReadonlyMap<string, RawValue>, revision: number): void {
-    const before = this.collectRaw;
-    this.collectRaw = new Map(state);
-    this.snapshot = decodeSnapshot(emptySnapshot, state, revision);
-    for (const [key, v] of state)
-      if (before.get(key)?.modRevision !== v.modRevision)
-        this.emit('collections', { key, modRevision: v.modRevision });
-    for (const key of before.keys()) if (!state.has(key)) this.emit('collections', { key, modRevision: 0 });
+    this.collectRevision = revision;
+    let changed = false;
+    for (const [key, raw] of state) {
+      const had = this.entries.get(key);
+      if (had?.raw.modRevision === raw.modRevision) continue;
+      const decoded = decodeSnapshot(emptySnapshot, new Map([[key, raw]]), revision);
+      for (const c of had?.collections ?? []) this.byName.delete(c.name);
+      const collections = [...decoded.collections.values()];
+      for (const c of collections) this.byName.set(c.name, c);
+      this.entries.set(key, { raw: { ...raw }, collections });
+      changed = true;
+      this.emit('collections', { key, modRevision: raw.modRevision });
+    }
+    for (const [key, had] of this.entries) {
+      if (state.has(key)) continue;
+      for (const c of had.collections) this.byName.delete(c.name);
+      this.entries.delete(key);
+      changed = true;
+      this.emit('collections', { key, modRevision: 0 });
+    }
+    if (changed) this.names = undefined;
   }
 
   /** Online while the record was rewritten within staleAfter (a metrics instance: two intervals). */
@@ -164,12 +184,14 @@ export class LiveView extends EventEmitter {
 
   private onStatus(state: ReadonlyMap<string, RawValue>): void {
     const seen = new Set<string>();
-    for (const [key, { value }] of state) {
+    for (const [key, { value, modRevision }] of state) {
       const kind = KIND_OF.find(([p]) => key.startsWith(p));
       if (!kind) continue;
       const name = key.slice(kind[0].length);
       const id = `${kind[1]}/${name}`;
       seen.add(id);
+      if (this.statusSeen.get(key) === modRevision) continue;
+      this.statusSeen.set(key, modRevision);
       const parsed =
         kind[1] === 'agent'
           ? parseAgentStatus(value, key)
@@ -191,6 +213,7 @@ export class LiveView extends EventEmitter {
       if (!prev || prev.state !== view.state || prev.updatedAt !== view.updatedAt)
         this.emit('node', { kind: view.kind, name, state: view.state });
     }
+    for (const key of this.statusSeen.keys()) if (!state.has(key)) this.statusSeen.delete(key);
     for (const [id, view] of this.nodes) {
       if (seen.has(id) || view.state === 'offline') continue;
       // The record is gone: its lease ended (or it was deleted). Keep what it last said.
@@ -227,58 +250,99 @@ export class LiveView extends EventEmitter {
       .sort((a, b) => a.name.localeCompare(b.name)) as never;
   }
 
-  collections(): CollectionView[] {
-    const agents = this.nodesOf('agent').filter((a) => a.state !== 'offline' && a.status);
-    const out: CollectionView[] = [];
-    for (const c of this.snapshot.collections.values()) {
-      const origin: Origin = c.name.startsWith('k8s/')
-        ? 'LogCollection'
-        : c.name.startsWith('legacy')
-          ? 'legacy'
-          : 'ad-hoc';
-      const live: LiveNumbers = { nodes: 0, eventsPerSec: 0, lagBytes: 0, errors: 0, lostBytes: 0 };
-      for (const a of agents) {
-        const s = a.status!;
-        const cs = s.collections[c.name];
-        if (cs) {
-          live.nodes++;
-          live.eventsPerSec += cs.eventsPerSec;
-          live.errors += cs.errors.length;
-          live.lostBytes += cs.lostBytes ?? 0;
-        }
-        if (s.rejected[c.name]) live.errors++;
-        for (const t of s.tailers) if (t.collection === c.name) live.lagBytes += t.lagBytes;
+  /** What the online agents report per collection, added up in one pass over their records. */
+  private liveNumbers(): Map<CollectionName, LiveNumbers> {
+    const out = new Map<CollectionName, LiveNumbers>();
+    const of = (name: string): LiveNumbers => {
+      let n = out.get(name);
+      if (!n) out.set(name, (n = { nodes: 0, eventsPerSec: 0, lagBytes: 0, errors: 0, lostBytes: 0 }));
+      return n;
+    };
+    for (const a of this.nodesOf('agent')) {
+      if (a.state === 'offline' || !a.status) continue;
+      const s = a.status;
+      for (const [name, cs] of Object.entries(s.collections)) {
+        const n = of(name);
+        n.nodes++;
+        n.eventsPerSec += cs.eventsPerSec;
+        n.errors += cs.errors.length;
+        n.lostBytes += cs.lostBytes ?? 0;
       }
-      const [, ns, name] = c.name.split('/');
-      const entry = c.error ? undefined : c.entry;
-      out.push({
-        name: c.name,
-        origin,
-        key: c.key,
-        modRevision: c.modRevision,
-        ...(c.entry ? { topic: c.entry.topic, index: indexBase(c.entry), source: c.entry.source } : {}),
-        ...(entry ? { entry } : {}),
-        valid: !c.error,
-        ...(c.error ? { error: c.error } : {}),
-        readOnly: origin !== 'ad-hoc',
-        ...(origin === 'LogCollection' ? { kubectl: `kubectl edit logcollection ${name} -n ${ns}` } : {}),
-        live,
-      });
+      for (const name of Object.keys(s.rejected)) of(name).errors++;
+      for (const t of s.tailers) of(t.collection).lagBytes += t.lagBytes;
     }
-    return out.sort((a, b) => a.name.localeCompare(b.name));
+    return out;
+  }
+
+  private view(c: CollectionConfig, live: LiveNumbers | undefined): CollectionView {
+    const origin: Origin = c.name.startsWith('k8s/')
+      ? 'LogCollection'
+      : c.name.startsWith('legacy')
+        ? 'legacy'
+        : 'ad-hoc';
+    const [, ns, name] = c.name.split('/');
+    const entry = c.error ? undefined : c.entry;
+    return {
+      name: c.name,
+      origin,
+      key: c.key,
+      modRevision: c.modRevision,
+      ...(c.entry ? { topic: c.entry.topic, index: indexBase(c.entry), source: c.entry.source } : {}),
+      ...(entry ? { entry } : {}),
+      valid: !c.error,
+      ...(c.error ? { error: c.error } : {}),
+      readOnly: origin !== 'ad-hoc',
+      ...(origin === 'LogCollection' ? { kubectl: `kubectl edit logcollection ${name} -n ${ns}` } : {}),
+      live: live ?? { nodes: 0, eventsPerSec: 0, lagBytes: 0, errors: 0, lostBytes: 0 },
+    };
+  }
+
+  /**
+   * One page of the collections in name order, after `after`, whose name, topic or index
+   * contains `q`, that `visible` lets through; `total` counts every match.
+   */
+  collections(o: { q?: string; after?: string; limit?: number; visible?: (key: string) => boolean } = {}): {
+    collections: CollectionView[];
+    total: number;
+    next?: string;
+  } {
+    this.names ??= [...this.byName.keys()].sort();
+    const q = o.q?.toLowerCase();
+    const limit = o.limit ?? Infinity;
+    const live = this.liveNumbers();
+    const page: CollectionView[] = [];
+    let total = 0;
+    let next: string | undefined;
+    for (const name of this.names) {
+      const c = this.byName.get(name)!;
+      if (o.visible && !o.visible(c.key)) continue;
+      if (
+        q &&
+        !name.toLowerCase().includes(q) &&
+        !(c.entry?.topic.toLowerCase().includes(q) ?? false) &&
+        !(c.entry?.index?.includes(q) ?? false)
+      )
+        continue;
+      total++;
+      if (o.after !== undefined && name <= o.after) continue;
+      if (page.length < limit) page.push(this.view(c, live.get(name)));
+      else next ??= page.at(-1)!.name;
+    }
+    return { collections: page, total, ...(next ? { next } : {}) };
   }
 
   collection(name: string): CollectionView | undefined {
-    return this.collections().find((c) => c.name === name);
+    const c = this.byName.get(name);
+    return c && this.view(c, this.liveNumbers().get(name));
   }
 
   rawValue(key: string): RawValue | undefined {
-    return this.collectRaw.get(key);
+    return this.entries.get(key)?.raw;
   }
 
   /** Which agents run which revision of a collection, and in what state. */
   rollout(name: string): { rows: RolloutRow[]; counts: Record<RolloutState, number>; staleAfterSec: number } {
-    const c = this.snapshot.collections.get(name);
+    const c = this.byName.get(name);
     const rows: RolloutRow[] = [];
     for (const a of this.nodesOf('agent')) {
       const s = a.status;

@@ -19,6 +19,7 @@ import { Authenticator } from './auth/authenticator.ts';
 import { Sessions } from './auth/session.ts';
 import { parseUsersFile, type UsersFile } from './auth/users.ts';
 import { DeadLetters } from './dlq.ts';
+import { HostMetricsReader } from './hosts.ts';
 import { LiveView } from './live.ts';
 import { LogSearch } from './search.ts';
 import { ConsoleServer } from './server.ts';
@@ -28,13 +29,16 @@ import { ConsoleStore } from './store.ts';
 export interface ConsoleSecrets {
   users?: UsersFile;
   sessionKey: Buffer;
+  influxPassword?: string;
 }
 
 export function consoleSecretsFrom(
   s: ConsoleSettings,
   read: (p: string) => string = (p) => readFileSync(p, 'utf8'),
 ): ConsoleSecrets {
-  const file = (key: 'console.usersFile' | 'console.sessionKeyFile'): string | undefined => {
+  const file = (
+    key: 'console.usersFile' | 'console.sessionKeyFile' | 'console.influxdb.passwordFile',
+  ): string | undefined => {
     const p = s[key];
     if (!p) return undefined;
     try {
@@ -90,6 +94,16 @@ export const consoleCommand: ComponentCommand<typeof consoleSettings> = {
       live,
       ...(es ? { search: new LogSearch(es) } : {}),
       ...(s['console.deadLetters'] ? { dlq: new DeadLetters(kafkaConfig(s, 'console')) } : {}),
+      ...(s['console.influxdb.url']
+        ? {
+            hosts: new HostMetricsReader({
+              url: s['console.influxdb.url'],
+              database: s['console.influxdb.database'],
+              ...(s['console.influxdb.username'] ? { username: s['console.influxdb.username'] } : {}),
+              ...(secrets.influxPassword !== undefined ? { password: secrets.influxPassword } : {}),
+            }),
+          }
+        : {}),
       logger,
       keyPrefixes: s['console.keyPrefixes'],
       secureCookie: s['console.secureCookie'],

@@ -27,6 +27,7 @@ import type { LiveView } from './live.ts';
 import { ConsoleStore, StoreError, writableKey, type Actor } from './store.ts';
 import type { LogSearch } from './search.ts';
 import type { DeadLetters } from './dlq.ts';
+import type { HostMetricsReader } from './hosts.ts';
 
 export interface ConsoleServerDeps {
   auth: Authenticator;
@@ -34,6 +35,7 @@ export interface ConsoleServerDeps {
   live: LiveView;
   search?: LogSearch;
   dlq?: DeadLetters;
+  hosts?: HostMetricsReader;
   logger: Logger;
   /** Key prefixes the Keys view may show (never the whole etcd: kube-apiserver may share it). */
   keyPrefixes: string[];
@@ -86,9 +88,17 @@ export class ConsoleServer {
       const parsed = parseCollectEntry(body.entry);
       sendJson(res, 200, parsed.ok ? { ok: true, issues: [] } : { ok: false, issues: parsed.issues });
     });
-    r('GET', '/api/collections', async (_q, res, p) => {
-      const all = d.live.collections().filter((c) => d.auth.canRead(p, c.key));
-      sendJson(res, 200, { revision: d.live.revision, collections: all });
+    r('GET', '/api/collections', async (_q, res, p, _m, url) => {
+      const limit = Math.min(5000, Math.max(1, Number(url.searchParams.get('limit') ?? 500) || 500));
+      const q = url.searchParams.get('q') ?? undefined;
+      const after = url.searchParams.get('after') ?? undefined;
+      const page = d.live.collections({
+        limit,
+        ...(q ? { q } : {}),
+        ...(after ? { after } : {}),
+        visible: (key) => d.auth.canRead(p, key),
+      });
+      sendJson(res, 200, { revision: d.live.revision, ...page });
     });
     r('GET', '/api/collections/([^/]+)', async (_q, res, p, m) =>
       this.collection(res, p, decodeURIComponent(m[1]!)),
@@ -160,6 +170,12 @@ export class ConsoleServer {
         metrics: d.live.nodesOf('metrics'),
         staleAfterSec: d.live.rollout('').staleAfterSec,
       });
+    });
+    r('GET', '/api/hosts/([^/]+)', async (_q, res, p, m) => {
+      d.auth.authorizeRead(p, STATUS_PREFIX);
+      if (!d.hosts)
+        throw new HttpError(503, 'no InfluxDB is configured for the console (console.influxdb.url)');
+      sendJson(res, 200, await d.hosts.latest(decodeURIComponent(m[1]!)));
     });
     r('GET', '/api/keys', async (_q, res, p, _m, url) => this.keys(res, p, url));
     r('GET', '/api/key', async (_q, res, p, _m, url) => this.key(res, p, url));

@@ -53,6 +53,25 @@ export const consoleSettings = {
     default: true,
     description: 'offer Search and the live tail (needs Elasticsearch)',
   }),
+  'console.influxdb.url': setting.string({
+    env: 'LCS_INFLUXDB_URL',
+    description:
+      "InfluxDB where `lcs metrics` writes (the Nodes view shows each host's CPU, memory, load and disks); absent: no host metrics",
+    check: (v) => (/^https?:\/\//.test(v) ? undefined : 'must be an http:// or https:// URL'),
+  }),
+  'console.influxdb.database': setting.string({
+    env: 'LCS_INFLUXDB_DATABASE',
+    default: 'telegraf',
+    description: 'the database the metrics service writes to',
+  }),
+  'console.influxdb.username': setting.string({
+    env: 'LCS_INFLUXDB_USERNAME',
+    description: 'InfluxDB user (read access is enough)',
+  }),
+  'console.influxdb.passwordFile': setting.string({
+    env: 'LCS_INFLUXDB_PASSWORD_FILE',
+    description: "file holding the InfluxDB user's password",
+  }),
   'console.deadLetters': setting.bool({
     env: 'LCS_CONSOLE_DEAD_LETTERS',
     default: true,

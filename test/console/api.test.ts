@@ -385,6 +385,40 @@ describe('with users, roles and a token', () => {
     assert.equal((await etcd.get(keyOf('k1')).string())?.includes(`cst-${id}-k1`), true);
   });
 
+  test('the Collections list is paged and filtered on the server', async () => {
+    const api = await alice();
+    for (const n of ['pg-a', 'pg-b', 'pg-c'])
+      await api.call('PUT', `/api/collections/${enc(nameOf(n))}`, {
+        entry: entry(`cst-${id}-${n}`),
+        revision: 0,
+      });
+    const q = enc(`cst-${id}-pg-`);
+    const all = await waitFor('the three entries listed', async () => {
+      const r = await api.call<{ collections: { name: string }[]; total: number }>(
+        'GET',
+        `/api/collections?q=${q}`,
+      );
+      return r.body.total === 3 ? r : undefined;
+    });
+    assert.deepEqual(
+      all.body.collections.map((x) => x.name),
+      ['pg-a', 'pg-b', 'pg-c'].map(nameOf),
+    );
+    const p1 = await api.call<{ collections: { name: string }[]; total: number; next: string }>(
+      'GET',
+      `/api/collections?q=${q}&limit=2`,
+    );
+    assert.deepEqual(
+      [p1.body.collections.map((x) => x.name), p1.body.total, p1.body.next],
+      [['pg-a', 'pg-b'].map(nameOf), 3, nameOf('pg-b')],
+    );
+    const p2 = await api.call<{ collections: { name: string }[]; next?: string }>(
+      'GET',
+      `/api/collections?q=${q}&limit=2&after=${enc(p1.body.next)}`,
+    );
+    assert.deepEqual([p2.body.collections.map((x) => x.name), p2.body.next], [[nameOf('pg-c')], undefined]);
+  });
+
   test('no answer holds a password, a hash, the token or the session key', () => {
     assert.ok(answers.length > 20, `answers were recorded (${answers.length})`);
     const secrets = [...Object.values(PASSWORDS), TOKEN, ...hashes, ...hashes.map((h) => h.split('$')[5]!)];

@@ -147,3 +147,62 @@ export class ApiClient {
 }
 
 export const enc = encodeURIComponent;
+
+export interface SseEvent {
+  event: string;
+  data: unknown;
+}
+
+/** Reads a server-sent event stream; `until` waits for an event matching a predicate. */
+export function sse(url: string, headers: Record<string, string> = {}) {
+  const events: SseEvent[] = [];
+  const ac = new AbortController();
+  let status = 0;
+  let failure: unknown;
+  const done = (async () => {
+    try {
+      const res = await fetch(url, { headers, signal: ac.signal });
+      status = res.status;
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let buf = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += value;
+        let i;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          const ev = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (ev && data !== undefined) events.push({ event: ev, data: JSON.parse(data) });
+        }
+      }
+    } catch (err) {
+      if (!ac.signal.aborted) failure = err;
+    }
+  })();
+  return {
+    events,
+    get status() {
+      return status;
+    },
+    async until(what: string, pred: (e: SseEvent) => boolean, timeoutMs = 30000): Promise<SseEvent> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const hit = events.find(pred);
+        if (hit) return hit;
+        if (failure) throw failure as Error;
+        if (Date.now() > deadline)
+          throw new Error(
+            `no server-sent event ${what} within ${timeoutMs} ms (got ${events.map((e) => e.event).join(', ') || 'none'})`,
+          );
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async close() {
+      ac.abort();
+      await done;
+    },
+  };
+}
