@@ -10,6 +10,7 @@ import {
   api,
   collectionPath,
   get,
+  query,
   stream,
   type CollectionDetail,
   type CollectionRow,
@@ -22,6 +23,7 @@ import { ago, compact, diffLines, pretty, route } from './logic.ts';
 import { schemaForm, type JsonSchema } from './schema-form.ts';
 
 const ADHOC_PREFIX = '/lcs/v1/collect/adhoc/';
+const PAGE = 200;
 
 /** Calls `fn` at most once per `ms`, after the last call (events come in bursts). */
 function debounce(fn: () => void, ms: number): () => void {
@@ -55,6 +57,8 @@ export function collectionsPage(main: HTMLElement, _params: string[], ctx: Ctx):
   const live = h('span', { class: 'live', 'aria-live': 'polite' });
   const body = h('div', { id: 'collections' }, h('p', null, 'Loading…'));
   const canCreate = ctx.whyNot(ADHOC_PREFIX, 'editor');
+  const filter = h('input', { type: 'search', name: 'q', id: 'collections-q', spellcheck: 'false' });
+  const more = h('div', { class: 'actions' });
   replace(
     main,
     h(
@@ -66,15 +70,57 @@ export function collectionsPage(main: HTMLElement, _params: string[], ctx: Ctx):
         ? h('span', { class: 'muted' }, canCreate)
         : h('a', { class: 'button', href: route('collections', 'new') }, 'New ad-hoc entry'),
     ),
+    h(
+      'form',
+      {
+        class: 'search',
+        role: 'search',
+        onsubmit: (ev: Event) => {
+          ev.preventDefault();
+          pages = [];
+          void load();
+        },
+      },
+      field('Filter', filter, 'part of a name, topic or index'),
+      h('button', { type: 'submit' }, 'Filter'),
+    ),
     body,
+    more,
   );
+  // One page at a time, in name order (the server pages: there may be tens of thousands).
+  // `pages` holds the `after` of each page before the one shown, for going back.
+  let pages: string[] = [];
+  let after: string | undefined;
   const load = async () => {
+    after = pages.at(-1);
     try {
-      const res = await get<{ revision: number; collections: CollectionRow[] }>('/api/collections');
+      const res = await get<{ revision: number; total: number; next?: string; collections: CollectionRow[] }>(
+        `/api/collections${query({ q: filter.value.trim(), limit: PAGE, after })}`,
+      );
+      replace(
+        more,
+        pages.length
+          ? button('Previous page', () => {
+              pages.pop();
+              void load();
+            })
+          : null,
+        res.next
+          ? button(
+              'Next page',
+              () => {
+                pages.push(res.next!);
+                void load();
+              },
+              { id: 'collections-next' },
+            )
+          : null,
+      );
       replace(
         body,
         table(
-          `${res.collections.length} collections (etcd revision ${res.revision})`,
+          `${res.total} collection(s)${filter.value.trim() ? ` matching "${filter.value.trim()}"` : ''}` +
+            `${res.total > res.collections.length ? `, ${res.collections.length} shown` : ''} (etcd revision ${res.revision})`,
           ['name', 'origin', 'topic', 'index', 'nodes', 'events/s', 'lag', 'errors', 'lost'],
           res.collections.map((c) => [
             h(
@@ -84,8 +130,8 @@ export function collectionsPage(main: HTMLElement, _params: string[], ctx: Ctx):
               c.valid ? null : h('span', { class: 'badge failing', title: c.error }, 'invalid'),
             ),
             c.origin,
-            c.topic,
-            c.index,
+            c.topic ?? '',
+            c.index ?? '',
             String(c.live.nodes),
             compact(c.live.eventsPerSec),
             compact(c.live.lagBytes, 'B'),

@@ -107,7 +107,7 @@ export function dlqPage(main: HTMLElement, _params: string[], ctx: Ctx): void {
   );
   void (async () => {
     try {
-      const res = await get<{ collections: CollectionRow[] }>('/api/collections');
+      const res = await get<{ collections: CollectionRow[] }>('/api/collections?limit=5000');
       replace(
         collection,
         h('option', { value: '' }, '(choose)'),

@@ -92,8 +92,8 @@ function agents(list: NodeRecord[], open: Set<string>): HTMLElement {
         const etcd = obj(s.etcd);
         const kafka = obj(s.kafka);
         return [
-          h('span', { class: 'node-name', 'data-node': a.name }, a.name),
-          h('span', { 'data-state-of': a.name }, badge(a.state)),
+          h('span', { class: 'node-name' }, a.name),
+          h('span', { 'data-state-of': `agent/${a.name}` }, badge(a.state)),
           updated(a),
           String(num(s.configRevision) ?? '–'),
           String(Object.keys(obj(s.collections)).length),
@@ -116,10 +116,12 @@ function agentDetail(a: NodeRecord, open: boolean): HTMLElement {
     name,
   }));
   const rejected = Object.entries(obj(s.rejected));
-  return h(
+  const host = h('div', { class: 'host', 'aria-live': 'polite' });
+  const d = h(
     'details',
     { class: 'node-detail', 'data-node': a.name, open },
-    h('summary', null, `${a.name}: tailers, collections, losses`),
+    h('summary', null, `${a.name}: host, tailers, collections, losses`),
+    host,
     table(
       `Tailers of ${a.name}`,
       ['collection', 'file', 'state', 'offset', 'size', 'lag', 'events/s', 'last error'],
@@ -169,6 +171,64 @@ function agentDetail(a: NodeRecord, open: boolean): HTMLElement {
       'Nothing lost.',
     ),
   );
+  // Host metrics come from InfluxDB (what `lcs metrics` wrote), read when the node is unfolded.
+  const readHost = () => void hostMetrics(a.name, host);
+  d.addEventListener('toggle', () => d.open && readHost());
+  if (open) readHost();
+  return d;
+}
+
+interface HostMetrics {
+  host: string;
+  time?: string;
+  cpuUsedPercent?: number;
+  memUsedPercent?: number;
+  load1?: number;
+  nCpus?: number;
+  disks: { path: string; usedPercent: number }[];
+}
+
+/** Host metrics change every sample (10 s by default): read at most that often per node. */
+const HOST_FRESH_MS = 10_000;
+const hostCache = new Map<string, { at: number; answer: Promise<HostMetrics> }>();
+
+async function hostMetrics(node: string, el: HTMLElement): Promise<void> {
+  const pct = (v: number | undefined) => (v === undefined ? '–' : `${v.toFixed(1)} %`);
+  try {
+    let hit = hostCache.get(node);
+    if (!hit || Date.now() - hit.at > HOST_FRESH_MS) {
+      hit = { at: Date.now(), answer: get<HostMetrics>(`/api/hosts/${encodeURIComponent(node)}`) };
+      hostCache.set(node, hit);
+    }
+    const m = await hit.answer;
+    if (!m.time) {
+      replace(
+        el,
+        h('p', { class: 'muted' }, `No host metrics for ${node} yet (is lcs metrics running there?).`),
+      );
+      return;
+    }
+    replace(
+      el,
+      h(
+        'dl',
+        { class: 'facts' },
+        h('dt', null, 'host metrics'),
+        h('dd', null, `${ago(m.time)} (${m.time})`),
+        h('dt', null, 'CPU used'),
+        h('dd', null, `${pct(m.cpuUsedPercent)}${m.nCpus ? ` of ${m.nCpus} CPUs` : ''}`),
+        h('dt', null, 'load (1 min)'),
+        h('dd', null, m.load1 === undefined ? '–' : m.load1.toFixed(2)),
+        h('dt', null, 'memory used'),
+        h('dd', null, pct(m.memUsedPercent)),
+        h('dt', null, 'disks'),
+        h('dd', null, m.disks.map((x) => `${x.path} ${pct(x.usedPercent)}`).join(', ') || '–'),
+      ),
+    );
+  } catch (err) {
+    // No InfluxDB configured (503) is a fact about the console, not a failure of the page.
+    replace(el, h('p', { class: 'muted' }, `Host metrics: ${(err as Error).message}`));
+  }
 }
 
 function transfers(list: NodeRecord[]): HTMLElement {
@@ -197,8 +257,8 @@ function transfers(list: NodeRecord[]): HTMLElement {
           0,
         );
         return [
-          h('span', { class: 'node-name', 'data-node': t.name }, t.name),
-          h('span', { 'data-state-of': t.name }, badge(t.state)),
+          h('span', { class: 'node-name' }, t.name),
+          h('span', { 'data-state-of': `transfer/${t.name}` }, badge(t.state)),
           updated(t),
           (Array.isArray(s.topics) ? s.topics : []).join(', '),
           String(parts),
@@ -227,8 +287,8 @@ function metrics(list: NodeRecord[]): HTMLElement {
         const b = obj(s.buffered);
         const d = obj(s.dropped);
         return [
-          h('span', { class: 'node-name', 'data-node': m.name }, m.name),
-          h('span', { 'data-state-of': m.name }, badge(m.state)),
+          h('span', { class: 'node-name' }, m.name),
+          h('span', { 'data-state-of': `metrics/${m.name}` }, badge(m.state)),
           updated(m),
           w.up
             ? str(w.description)

@@ -158,7 +158,11 @@ export function searchPage(main: HTMLElement, _params: string[], ctx: Ctx): () =
       field('Collection', collection),
       field('From', from),
       field('To', to),
-      field('Text', q, 'Elasticsearch query string syntax; empty finds everything'),
+      field(
+        'Text',
+        q,
+        'words that must all be in the line (simple query string: "a phrase", -not, prefix*); empty finds everything',
+      ),
       field('Page size', size),
       h('button', { type: 'submit', id: 'search-run', class: 'primary' }, 'Search'),
     ),
@@ -175,12 +179,12 @@ export function searchPage(main: HTMLElement, _params: string[], ctx: Ctx): () =
 
   void (async () => {
     try {
-      const res = await get<{ collections: CollectionRow[] }>('/api/collections');
+      const res = await get<{ collections: CollectionRow[] }>('/api/collections?limit=5000');
       const wanted = new URLSearchParams(location.hash.split('?')[1] ?? '').get('collection');
       replace(
         collection,
         h('option', { value: '' }, res.collections.length ? '(choose)' : '(no collections)'),
-        res.collections.map((c) => h('option', { value: c.name }, `${c.name} → ${c.index}`)),
+        res.collections.map((c) => h('option', { value: c.name }, `${c.name} → ${c.index ?? '?'}`)),
       );
       if (wanted) collection.value = wanted;
     } catch (err) {

@@ -21,6 +21,8 @@ import {
 import { waitFor } from '../support/wait.ts';
 import { ApiClient, PASSWORDS, startConsole, usersFile, type RunningConsole } from './harness.ts';
 import { launchChromium, openPage, screenshot, signIn } from './browser.ts';
+import { createDatabase, influxUrl, startMetrics } from '../metrics/harness.ts';
+import type { LcsProcess } from '../support/lcs-process.ts';
 
 const say = (line: string) => process.stdout.write(`# ${line}\n`);
 
@@ -36,14 +38,30 @@ let browser: Browser;
 let page: Page;
 let problems: string[];
 
+const db = `console_ui_${p.id.replace(/-/g, '_')}`;
+let metrics: LcsProcess | undefined;
+
 before(async () => {
+  // `lcs metrics` on the same node, so the Nodes page has a metrics instance and host metrics.
+  await createDatabase(influxUrl(), db);
+  metrics = startMetrics({
+    node: p.node,
+    stateDir: join(p.dir, '.metrics-state'),
+    logDir: p.logDir,
+    args: ['--metrics-interval', '1s', '--metrics-influx-database', db],
+  });
   const users = await usersFile();
-  c = await startConsole({ LCS_CONSOLE_USERS_FILE: users.file });
+  c = await startConsole({
+    LCS_CONSOLE_USERS_FILE: users.file,
+    LCS_INFLUXDB_URL: influxUrl(),
+    LCS_INFLUXDB_DATABASE: db,
+  });
   browser = await launchChromium(say);
   ({ page, problems } = await openPage(browser, c.url));
 });
 
 after(async () => {
+  await metrics?.stop();
   await browser?.close();
   await c?.stop();
 });
@@ -148,16 +166,21 @@ test('a bad multiline start pattern is refused by the server and shown next to i
 
 test('the node appears on the Nodes page, and goes offline after its agent is killed and its lease ends', async () => {
   await nav('Nodes').click();
-  const state = page.locator(`[data-state-of="${p.node}"]`);
-  await waitText(`[data-state-of="${p.node}"]`, 'online');
+  const agent = `[data-state-of="agent/${p.node}"]`;
+  await waitText(agent, 'online');
+  await waitText(`[data-state-of="metrics/${p.node}"]`, 'online');
   await page.locator(`details[data-node="${p.node}"] > summary`).click();
   await waitText(`details[data-node="${p.node}"] table`, file);
+  // The host's CPU and memory, read from the InfluxDB that metrics instance writes to.
+  await waitText(`details[data-node="${p.node}"] .host`, /CPU used\s*\d/, 30_000);
   await screenshot(page, 'nodes');
   await p.agent!.kill9();
   say(`agent of ${p.node} killed; waiting for its lease to end`);
   // The lease is at least 10 s; the page learns of it from the server's event stream.
-  await waitText(`[data-state-of="${p.node}"]`, 'offline', 45_000);
-  assert.equal((await state.textContent())?.trim(), 'offline');
+  await waitText(agent, 'offline', 45_000);
+  assert.equal((await page.locator(agent).textContent())?.trim(), 'offline');
+  // Only the agent went: the metrics instance on the same node still reports.
+  assert.equal((await page.locator(`[data-state-of="metrics/${p.node}"]`).textContent())?.trim(), 'online');
   await screenshot(page, 'nodes-offline');
   assert.deepEqual(problems, []);
 });
