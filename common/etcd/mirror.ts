@@ -26,6 +26,9 @@ export interface MirrorOptions {
   random?: () => number;
 }
 
+/** Keys per page when listing a prefix. */
+const LIST_PAGE = 1000;
+
 /** How long dropping a watcher waits for etcd to confirm the cancel. */
 const CANCEL_WAIT_MS = 1000;
 
@@ -113,15 +116,21 @@ export class EtcdMirror {
     const next = new Map<string, RawValue>();
     let revision = 0;
     for (const range of this.opts.ranges) {
-      const key = Buffer.from('prefix' in range ? range.prefix : range.key);
-      const res = await etcd.kv.range({
-        key,
-        ...('prefix' in range ? { range_end: rangeEnd(range.prefix) } : {}),
-        ...(revision ? { revision: String(revision) } : {}),
-      });
-      if (!revision) revision = Number(res.header.revision);
-      for (const kv of res.kvs) {
-        next.set(kv.key.toString(), { value: kv.value.toString(), modRevision: Number(kv.mod_revision) });
+      // A prefix is listed in pages at one revision: one answer for 50,000 entries would pass
+      // gRPC's 4 MB message limit, and etcd would refuse it.
+      let key = Buffer.from('prefix' in range ? range.prefix : range.key);
+      for (;;) {
+        const res = await etcd.kv.range({
+          key,
+          ...('prefix' in range ? { range_end: rangeEnd(range.prefix), limit: String(LIST_PAGE) } : {}),
+          ...(revision ? { revision: String(revision) } : {}),
+        });
+        if (!revision) revision = Number(res.header.revision);
+        for (const kv of res.kvs) {
+          next.set(kv.key.toString(), { value: kv.value.toString(), modRevision: Number(kv.mod_revision) });
+        }
+        if (!('prefix' in range) || !res.more || !res.kvs.length) break;
+        key = Buffer.concat([res.kvs[res.kvs.length - 1]!.key, Buffer.from([0])]);
       }
     }
     if (this.stopped) return 'stopped';
