@@ -496,16 +496,8 @@ function editor(main: HTMLElement, schema: JsonSchema, stored: CollectionDetail 
       return undefined;
     }
   };
-  const formTab = h(
-    'button',
-    { type: 'button', role: 'tab', 'aria-selected': 'true', id: 'tab-form' },
-    'Form',
-  );
-  const jsonTab = h(
-    'button',
-    { type: 'button', role: 'tab', 'aria-selected': 'false', id: 'tab-json' },
-    'JSON',
-  );
+  const formTab = h('button', { type: 'button', 'aria-pressed': 'true', id: 'tab-form' }, 'Form');
+  const jsonTab = h('button', { type: 'button', 'aria-pressed': 'false', id: 'tab-json' }, 'JSON');
   const show = (next: 'form' | 'json'): void => {
     if (next === view) return;
     if (next === 'json') jsonArea.value = pretty(form.get());
@@ -517,8 +509,8 @@ function editor(main: HTMLElement, schema: JsonSchema, stored: CollectionDetail 
     view = next;
     form.element.hidden = next !== 'form';
     jsonPane.hidden = next !== 'json';
-    formTab.setAttribute('aria-selected', String(next === 'form'));
-    jsonTab.setAttribute('aria-selected', String(next === 'json'));
+    formTab.setAttribute('aria-pressed', String(next === 'form'));
+    jsonTab.setAttribute('aria-pressed', String(next === 'json'));
   };
   formTab.addEventListener('click', () => show('form'));
   jsonTab.addEventListener('click', () => show('json'));
@@ -716,7 +708,7 @@ function editor(main: HTMLElement, schema: JsonSchema, stored: CollectionDetail 
         stored ? `revision ${stored.modRevision}` : 'the entry is stored as adhoc/<name>',
       ),
       nameError,
-      h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Edit as' }, formTab, jsonTab),
+      h('div', { class: 'tabs', role: 'group', 'aria-label': 'Edit as' }, formTab, jsonTab),
       form.element,
       jsonPane,
       general,

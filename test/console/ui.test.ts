@@ -21,7 +21,7 @@ import {
 import { waitFor } from '../support/wait.ts';
 import { ApiClient, PASSWORDS, startConsole, usersFile, type RunningConsole } from './harness.ts';
 import { launchChromium, openPage, screenshot, signIn } from './browser.ts';
-import { createDatabase, influxUrl, startMetrics } from '../metrics/harness.ts';
+import { createDatabase, influxQuery, influxUrl, startMetrics } from '../metrics/harness.ts';
 import type { LcsProcess } from '../support/lcs-process.ts';
 
 const say = (line: string) => process.stdout.write(`# ${line}\n`);
@@ -62,6 +62,7 @@ before(async () => {
 
 after(async () => {
   await metrics?.stop();
+  await influxQuery(influxUrl(), db, `DROP DATABASE "${db}"`).catch(() => {});
   await browser?.close();
   await c?.stop();
 });
@@ -155,7 +156,7 @@ test('a bad multiline start pattern is refused by the server and shown next to i
   await screenshot(page, 'collection-edit-error');
 
   // The JSON view holds the same value; there the issues are listed with their paths.
-  await page.getByRole('tab', { name: 'JSON' }).click();
+  await page.getByRole('button', { name: 'JSON', exact: true }).click();
   const json = JSON.parse(await page.locator('#entry-json').inputValue()) as Record<string, unknown>;
   assert.deepEqual(json.parse, { multiline: { start: '^(\\d{4}-' } });
   await page.getByRole('button', { name: 'Review changes' }).click();
