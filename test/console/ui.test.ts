@@ -2,7 +2,8 @@
 // Kafka and Elasticsearch, with `lcs agent` and `lcs transfer` running as processes: an editor
 // creates an ad-hoc entry for a file under logs/ through the form, finds its lines in Search
 // and sees new ones arrive in the live tail; a bad multiline pattern is shown next to its
-// field; the node appears on the Nodes page and goes offline when its agent is killed and its
+// field; an edit is saved after its diff, a concurrent one is a conflict shown with the
+// value that won, and a rollback brings a version back; the node appears on the Nodes page and goes offline when its agent is killed and its
 // lease ends; delete goes to the recycle bin and restore brings it back; a viewer cannot save,
 // and the server's 403 is shown. Each page is photographed into docs/screenshots/.
 
@@ -163,6 +164,66 @@ test('a bad multiline start pattern is refused by the server and shown next to i
   await waitText('.general-issues li', /parse\.multiline\.start.*not a valid regular expression/);
   assert.equal(await etcd.get(adhocEntryKey(name)).string(), before);
   assert.deepEqual(problems, []);
+});
+
+test('an edit is saved after its diff; a concurrent edit is a conflict shown with the value that won; rollback brings a version back', async () => {
+  const api = new ApiClient(c.url);
+  await api.login('alice', PASSWORDS.alice);
+  const conf = `conf-${p.id}`;
+  const key = adhocEntryKey(conf);
+  const first = { source: { files: { paths: [join(p.dir, 'conf.log')] } }, topic: `${p.id}-conf` };
+  const created = await api.call('PUT', `/api/collections/${encodeURIComponent(`adhoc/${conf}`)}`, {
+    entry: first,
+    revision: 0,
+  });
+  assert.equal(created.status, 201, created.text);
+  const stored = async () => JSON.parse((await etcd.get(key).string()) ?? 'null') as Record<string, unknown>;
+
+  // An edit: the review shows what changes against the stored value, then it is saved.
+  await page.goto(`/#/collections/${encodeURIComponent(`adhoc/${conf}`)}/edit`);
+  await page.getByLabel('fields (key=value, one a line)').fill('team=ops');
+  await page.getByRole('button', { name: 'Review changes' }).click();
+  await waitText('#diff .add', '"team": "ops"');
+  assert.equal(await page.locator('#diff .del').count(), 0);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.locator('#stored').waitFor();
+  await waitText('#status', `Saved adhoc/${conf}`);
+  assert.deepEqual((await stored()).fields, { team: 'ops' });
+  const withFields = (await etcd.get(key).exec()).kvs[0]!.mod_revision;
+
+  // Two editors: this page edits the topic while someone else changes startAt first.
+  await page.goto(`/#/collections/${encodeURIComponent(`adhoc/${conf}`)}/edit`);
+  await page.locator('[name="topic"]').fill(`${p.id}-conf2`);
+  const other = await api.call('PUT', `/api/collections/${encodeURIComponent(`adhoc/${conf}`)}`, {
+    entry: { ...first, fields: { team: 'ops' }, startAt: 'end' },
+    revision: Number(withFields),
+  });
+  assert.equal(other.status, 200, other.text);
+  await page.getByRole('button', { name: 'Review changes' }).click();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await waitText('#status', 'conflict');
+  await waitText('#conflict-current', '"startAt": "end"');
+  assert.equal((await stored()).startAt, 'end', 'the other edit stands');
+  assert.equal((await stored()).topic, `${p.id}-conf`);
+  await screenshot(page, 'collection-conflict');
+  // Reviewed against the value that won, the diff shows what saving would undo; then saved.
+  await page.getByRole('button', { name: 'Review against this value' }).click();
+  await waitText('#diff .del', '"startAt": "end"');
+  await waitText('#diff .add', `"topic": "${p.id}-conf2"`);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await waitText('#status', `Saved adhoc/${conf}`);
+  assert.equal((await stored()).topic, `${p.id}-conf2`);
+
+  // Rollback to the version with the fields and the first topic: written as a new revision.
+  await page.getByRole('button', { name: `Roll back to ${withFields}` }).click();
+  await waitText('#status', `Rolled adhoc/${conf} back to revision ${withFields}`);
+  assert.deepEqual(await stored(), { ...first, fields: { team: 'ops' } });
+  await waitText('#stored', `"topic": "${p.id}-conf"`);
+  assert.deepEqual(
+    problems.filter((x) => !x.startsWith('409 PUT')),
+    [],
+  );
+  problems.length = 0;
 });
 
 test('the node appears on the Nodes page, and goes offline after its agent is killed and its lease ends', async () => {
