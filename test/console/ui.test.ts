@@ -1,11 +1,12 @@
 // The console's web UI in a real (headless, offline) Chromium against the real console, etcd,
-// Kafka and Elasticsearch, with `lcs agent` and `lcs transfer` running as processes: an editor
-// creates an ad-hoc entry for a file under logs/ through the form, finds its lines in Search
-// and sees new ones arrive in the live tail; a bad multiline pattern is shown next to its
-// field; an edit is saved after its diff, a concurrent one is a conflict shown with the
-// value that won, and a rollback brings a version back; the node appears on the Nodes page and goes offline when its agent is killed and its
-// lease ends; delete goes to the recycle bin and restore brings it back; a viewer cannot save,
-// and the server's 403 is shown. Each page is photographed into docs/screenshots/.
+// Kafka, Elasticsearch and InfluxDB, with `lcs agent`, `lcs transfer` and `lcs metrics` running
+// as processes: an editor creates an ad-hoc entry for a file under logs/ through the form,
+// finds its lines in Search and sees new ones arrive in the live tail; a bad multiline pattern
+// is shown next to its field; an edit is saved after its diff, a concurrent one is a conflict
+// shown with the value that won, and a rollback brings a version back; the node appears on
+// the Nodes page and goes offline when its agent is killed and its lease ends; delete goes to
+// the recycle bin and restore brings it back; a viewer cannot save, and the server's 403 is
+// shown. Each page is photographed into docs/screenshots/.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
