@@ -75,7 +75,8 @@ function ctx(m: Me): Ctx {
   return { me: m, can: (key, role) => whyNot(key, role) === undefined, whyNot, say, fail };
 }
 
-function render(): void {
+/** Draws the page of the hash route; `focus`: after a move, focus goes to the new content. */
+function render(focus = true): void {
   if (!me) return;
   leave?.();
   leave = undefined;
@@ -98,7 +99,7 @@ function render(): void {
   }
   const done = page(main, params, ctx(me));
   if (typeof done === 'function') leave = done;
-  main.focus({ preventScroll: true });
+  if (focus) main.focus({ preventScroll: true });
 }
 
 function showNav(m: Me): void {
@@ -195,9 +196,10 @@ async function start(): Promise<void> {
   me = m;
   setCsrf(m.csrf ?? '');
   showNav(m);
-  render();
+  // At load the focus stays at the top of the page, where the skip link is.
+  render(false);
 }
 
 whenUnauthorized(() => showLogin('Your session ended: sign in again.'));
-window.addEventListener('hashchange', render);
+window.addEventListener('hashchange', () => render());
 void start();

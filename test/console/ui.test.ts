@@ -299,6 +299,54 @@ test('keys, audit, dead letters; delete goes to the recycle bin and restore brin
   assert.deepEqual(problems, []);
 });
 
+test('from the keyboard: the skip link, the navigation by Tab and Enter, a review by Enter; every control has a label', async () => {
+  await page.goto('/#/collections');
+  await page.reload();
+  await page.locator('#collections table').waitFor();
+  await page.keyboard.press('Tab');
+  assert.equal(await page.locator(':focus').textContent(), 'Skip to content');
+  let onNodes = false;
+  for (let i = 0; i < 12 && !onNodes; i++) {
+    await page.keyboard.press('Tab');
+    onNodes = (await page.locator(':focus').textContent()) === 'Nodes';
+  }
+  assert.ok(onNodes, 'the Nodes link is reached by Tab');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/#\/nodes$/);
+
+  // A control with neither a <label> nor an aria-label has no name for assistive technology.
+  type Control = {
+    labels?: { length: number } | null;
+    name?: string;
+    outerHTML: string;
+    getAttribute(n: string): string | null;
+  };
+  const unlabelled = () =>
+    page
+      .locator('main input, main select, main textarea')
+      .evaluateAll((els) =>
+        (els as unknown as Control[])
+          .filter((el) => !el.labels?.length && !el.getAttribute('aria-label'))
+          .map((el) => el.name || el.outerHTML.slice(0, 80)),
+      );
+  for (const route of [
+    '#/search',
+    '#/dlq',
+    '#/keys',
+    '#/audit',
+    `#/collections/${encodeURIComponent(collection)}/edit`,
+  ]) {
+    await page.goto(`/${route}`);
+    await page.locator('main form').first().waitFor();
+    assert.deepEqual(await unlabelled(), [], route);
+  }
+  // Enter in a field of the editor reviews the entry (the form's submit).
+  await page.locator('[name="topic"]').focus();
+  await page.keyboard.press('Enter');
+  await waitText('.review', 'Nothing changed.');
+  assert.deepEqual(problems, []);
+});
+
 test('a viewer sees why saving is disabled, and when a save is forced the server refuses it (403) and the page says so', async () => {
   const viewer = await openPage(browser, c.url);
   try {
