@@ -16,7 +16,7 @@ import { agentStatusKey, k8sEntryKey } from '../../common/keyspace.ts';
 import { parseAgentStatus, type AgentStatus } from '../../common/status/agent.ts';
 import { nodeName } from '../../deploy/local/kube.ts';
 import { allDocs, count, deleteIndices } from '../support/elasticsearch.ts';
-import { resetKeys, testEtcd } from '../support/etcd.ts';
+import { testEtcd } from '../support/etcd.ts';
 import { testKafka } from '../support/kafka.ts';
 import {
   EXAMPLES,
@@ -70,6 +70,11 @@ async function agentStatus(): Promise<AgentStatus | undefined> {
   const parsed = parseAgentStatus(raw, key);
   if (!parsed.ok) throw new Error(parsed.error);
   return parsed.value;
+}
+
+async function forgetKeys(): Promise<void> {
+  await etcd.delete().key(k8sEntryKey(NS, LC));
+  await etcd.delete().key(agentStatusKey(NODE));
 }
 
 async function dropTopic(topic: string): Promise<void> {
@@ -131,10 +136,10 @@ async function removeWorkloads(): Promise<void> {
 }
 
 before(async () => {
-  // A fresh start: no LogCollections in team-a, no operator Lease, no LCS keys, no topic or
-  // index left by an earlier run.
+  // A fresh start: no LogCollections in team-a, no operator Lease, no entry or agent record of
+  // ours, no topic or index left by an earlier run. (Only our keys: etcd is shared.)
   backend = await realBackend([NS], { ns: SYSTEM_NS, name: 'lcs-operator' });
-  await resetKeys(etcd);
+  await forgetKeys();
   await removeWorkloads();
   await dropTopic(TOPIC);
   await dropTopic(`${TOPIC}.dlq`);
@@ -148,7 +153,7 @@ after(async () => {
   await removeWorkloads().catch(() => {});
   await deleteIndices(INDEX).catch(() => {});
   await dropTopic(TOPIC).catch(() => {});
-  await resetKeys(etcd).catch(() => {});
+  await forgetKeys().catch(() => {});
   etcd.close();
 });
 
@@ -290,10 +295,14 @@ test('kubectl apply of the example → operator → agent on a kwok node → tra
   appendFileSync(app, second.cri);
   const expected = [...first.messages, ...second.messages];
 
-  await waitFor(`${expected.length} events in ${INDEX}`, async () => (await count(INDEX)) >= expected.length, {
-    timeoutMs: 60_000,
-    intervalMs: 200,
-  });
+  await waitFor(
+    `${expected.length} events in ${INDEX}`,
+    async () => (await count(INDEX)) >= expected.length,
+    {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    },
+  );
   interface Doc {
     message: string;
     stream: string;
@@ -307,7 +316,11 @@ test('kubectl apply of the example → operator → agent on a kwok node → tra
     (await agentStatus())?.tailers.every((t) => t.lagBytes === 0 && t.offset === t.size),
   );
   const docs = await allDocs<Doc>(INDEX);
-  assert.deepEqual(docs.map((d) => d.message).sort(), [...expected].sort(), 'every event, once, nothing else');
+  assert.deepEqual(
+    docs.map((d) => d.message).sort(),
+    [...expected].sort(),
+    'every event, once, nothing else',
+  );
   assert.equal(new Set(docs.map((d) => d.event.id)).size, docs.length, 'every event id once');
   for (const d of docs) {
     assert.equal(d.kubernetes.namespace, NS);
@@ -363,4 +376,11 @@ test('kubectl apply of the example → operator → agent on a kwok node → tra
     'the agent to drop the collection',
     async () => (await agentStatus())?.collections[`k8s/${NS}/${LC}`] === undefined,
   );
+  // Every reconcile of ours succeeded, the ones after the finalizer's release included.
+  const failed = operator
+    .logs()
+    .split('\n')
+    .filter((l) => l.includes('"level":"warn"') || l.includes('"level":"error"'))
+    .filter((l) => l.includes(`${NS}/${LC}`));
+  assert.deepEqual(failed, [], `operator log: ${operator.logFile}`);
 });
