@@ -128,10 +128,14 @@ spec:
         - { name: app, image: registry.invalid/api:1 }
 `;
 
-async function removeWorkloads(): Promise<void> {
+/** Deletes the DaemonSet and the Deployment; `wait`: until their pods are gone too. */
+async function removeWorkloads(wait: boolean): Promise<void> {
   await kubectl(['delete', '-n', NS, 'daemonset/web', 'deployment/api', '--ignore-not-found', '--wait=true']);
+  if (!wait) return;
+  // kwok notices deleted pods on its next relist (docs/local-services.md, kube): 25-45 s here.
   await waitFor('the test pods gone', async () => (await pods('app in (web,api)')).length === 0, {
-    timeoutMs: 60_000,
+    timeoutMs: 120_000,
+    intervalMs: 500,
   });
 }
 
@@ -140,7 +144,7 @@ before(async () => {
   // ours, no topic or index left by an earlier run. (Only our keys: etcd is shared.)
   backend = await realBackend([NS], { ns: SYSTEM_NS, name: 'lcs-operator' });
   await forgetKeys();
-  await removeWorkloads();
+  await removeWorkloads(true);
   await dropTopic(TOPIC);
   await dropTopic(`${TOPIC}.dlq`);
   await deleteIndices(INDEX);
@@ -150,7 +154,8 @@ before(async () => {
 after(async () => {
   await Promise.all([operator?.stop(), p.stop()]);
   await clearLogCollections([NS]).catch(() => {});
-  await removeWorkloads().catch(() => {});
+  // The pods go on kwok's next relist; the next run's before() waits for that.
+  await removeWorkloads(false).catch(() => {});
   await deleteIndices(INDEX).catch(() => {});
   await dropTopic(TOPIC).catch(() => {});
   await forgetKeys().catch(() => {});
@@ -251,7 +256,7 @@ test('kubectl apply of the example → operator → agent on a kwok node → tra
         w
       );
     },
-    { timeoutMs: 60_000 },
+    { timeoutMs: 120_000, intervalMs: 250 },
   );
   const mine = web.find((x) => x.spec.nodeName === NODE);
   assert.ok(mine, `a web pod on ${NODE}`);
