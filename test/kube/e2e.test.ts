@@ -289,6 +289,7 @@ test('kubectl apply of the example → operator → agent on a kwok node → tra
       s
     );
   });
+  assert.equal(status.kubernetes?.lastError, undefined, 'list and watch allowed');
   assert.deepEqual(
     status.tailers.filter((t) => t.collection === `k8s/${NS}/${LC}`).map((t) => t.file),
     [app],
