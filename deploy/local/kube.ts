@@ -182,6 +182,11 @@ export function components(t: KubeTools, f: KubeFiles, port: number, data: strin
         `--config=${t.kwokStages}`,
         `--kubeconfig=${f.kubeconfig('kwok')}`,
         '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+        // Heartbeat through node Leases (renewed every 10 s), as kwokctl does. Without it no
+        // Lease exists, node status was patched only every ~80 s here, so the node-lifecycle
+        // controller (50 s grace) flapped the nodes NotReady and set their pods Ready=False,
+        // which kwok never undoes: Deployments and DaemonSets then never count as rolled out.
+        '--node-lease-duration-seconds=40',
         '--cidr=10.244.0.0/16',
         `--node-ip=${HOST}`,
         `--node-port=${p.kwok}`,

@@ -81,9 +81,12 @@ export async function clearLogCollections(namespaces: readonly string[]): Promis
   }
 }
 
-/** A kubeconfig carrying a fresh token of ServiceAccount `sa` in lcs-system (TokenRequest). */
-export async function serviceAccountKubeconfig(sa: string): Promise<{ file: string; kc: KubeConfig }> {
-  const token = (await kubectlOk(['create', 'token', sa, '-n', SYSTEM_NS, '--duration=2h'])).trim();
+/** A kubeconfig carrying a fresh token of ServiceAccount `sa` in `ns` (TokenRequest). */
+export async function serviceAccountKubeconfig(
+  sa: string,
+  ns = SYSTEM_NS,
+): Promise<{ file: string; kc: KubeConfig }> {
+  const token = (await kubectlOk(['create', 'token', sa, '-n', ns, '--duration=2h'])).trim();
   const text = `apiVersion: v1
 kind: Config
 clusters:
@@ -100,7 +103,7 @@ contexts:
   context: { cluster: lcs-local, user: ${sa} }
 current-context: ${sa}
 `;
-  const file = path.join(files.dir, `sa-${sa}.kubeconfig`);
+  const file = path.join(files.dir, ns === SYSTEM_NS ? `sa-${sa}.kubeconfig` : `sa-${ns}-${sa}.kubeconfig`);
   fs.writeFileSync(file, text, { mode: 0o600 });
   const kc = new KubeConfig();
   kc.loadFromString(text);
