@@ -203,6 +203,16 @@ test('values.schema.json rejects unknown keys and bad values, naming them; contr
     [['console.config.log.level=loud'], /\/console\/config\/log\/level/],
     [['bundled.enabled=false'], /etcd\.endpoints is empty/],
     [
+      [
+        'bundled.enabled=false',
+        'etcd.endpoints={http://e:2379}',
+        'kafka.brokers={k:9092}',
+        'elasticsearch.url={http://es:9200}',
+        'influxdb.url=http://i:8086',
+      ],
+      /kibana\.url is empty/,
+    ],
+    [
       ['console.ingress.enabled=true', 'console.ingress.host=x', 'console.usersSecret='],
       /console\.usersSecret/,
     ],

@@ -451,7 +451,7 @@ test("the operator, agent and transfer with the chart's settings and ServiceAcco
   await kubectlOk(['apply', '-f', '-'], { input: APP });
   const entry = await waitFor(
     'the collect entry in etcd',
-    async () => (await etcd.get(k8sEntryKey(APP_NS, LC)).json()) as Obj | null,
+    async () => ((await etcd.get(k8sEntryKey(APP_NS, LC)).json()) as Obj | null) ?? undefined,
     { timeoutMs: 60_000 },
   );
   assert.equal(entry.topic, TOPIC);

@@ -11,6 +11,9 @@
 {{- if and $v.transfer.enabled (not $v.elasticsearch.url) -}}
 {{- fail "elasticsearch.url is empty: with bundled.enabled=false, set elasticsearch.url to your Elasticsearch URLs" -}}
 {{- end -}}
+{{- if and $v.kibana.dataViews.enabled (not $v.kibana.url) -}}
+{{- fail "kibana.url is empty: with bundled.enabled=false and kibana.dataViews.enabled, set kibana.url (the Job creates the data views through Kibana's API) or kibana.dataViews.enabled=false" -}}
+{{- end -}}
 {{- if and $v.metrics.enabled (not $v.influxdb.url) -}}
 {{- fail "influxdb.url is empty: with bundled.enabled=false and metrics.enabled, set influxdb.url (or metrics.enabled=false)" -}}
 {{- end -}}
