@@ -3,23 +3,33 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ServiceError } from './errors.ts';
 import { port } from './layout.ts';
 import {
+  ETCD_MAIN,
+  ETCD_VERSION,
   GO_SDK_BIN,
   KUBE_VERSION,
   goEnv,
   kubeTools,
   renderBuildGoMod,
+  renderEtcdGoMod,
   stagingModules,
   versionLdflags,
 } from './kube-build.ts';
 import { subject } from './kube-pki.ts';
-import { components, kubeFiles, kubeNodeCount, kubePorts, renderNodes } from './kube.ts';
+import {
+  components,
+  kubeFiles,
+  kubeNodeCount,
+  kubePorts,
+  renderNodes,
+  resetEtcdFromOtherMinor,
+} from './kube.ts';
 import { renderSupervisor, shellQuote } from './kube-run.ts';
 
 const K8S_GO_MOD = `module k8s.io/kubernetes
@@ -125,6 +135,32 @@ test('the API server authorizes with RBAC and Node and issues service-account to
   // Nothing listens on the default component ports, which other instances may hold.
   for (const c of all)
     for (const a of c.args) if (a.startsWith('--secure-port=')) assert.doesNotMatch(a, /=1025[79]$/);
+});
+
+test("the control plane's etcd is the 3.6 built into the cache, and kwok heartbeats through node Leases", () => {
+  const t = kubeTools('/c', {});
+  assert.equal(t.etcd, `/c/kube/etcd-v${ETCD_VERSION}/bin/etcd`);
+  assert.match(ETCD_VERSION, /^3\.6\.\d+$/);
+  assert.match(renderEtcdGoMod(ETCD_VERSION), new RegExp(`require go.etcd.io/etcd/server/v3 v${ETCD_VERSION}`));
+  assert.match(ETCD_MAIN, /etcdmain\.Main\(os\.Args\)/);
+  const all = components(t, kubeFiles({ LCS_SERVICES_DIR: '/s' }), 25443, '/s/kube/data');
+  assert.equal(all.find((c) => c.name === 'etcd')?.command, t.etcd);
+  assert.ok(all.find((c) => c.name === 'kwok')?.args.includes('--node-lease-duration-seconds=40'));
+});
+
+test("a data dir written by Debian's etcd 3.4 is dropped; one of the same minor is kept", () => {
+  const lines: string[] = [];
+  const old = mkdtempSync(join(tmpdir(), 'kube-etcd-'));
+  mkdirSync(join(old, 'etcd', 'member'), { recursive: true });
+  resetEtcdFromOtherMinor(old, (l) => lines.push(l));
+  assert.ok(!existsSync(join(old, 'etcd')), 'the 3.4 data removed');
+  assert.match(lines.join('\n'), /written by etcd 3\.4 \(Debian\), which 3\.6\.\d+ cannot open/);
+  assert.equal(readFileSync(join(old, 'etcd.version'), 'utf8').trim(), ETCD_VERSION);
+  // The next start (same version) keeps what 3.6 wrote.
+  mkdirSync(join(old, 'etcd', 'member'), { recursive: true });
+  resetEtcdFromOtherMinor(old, (l) => lines.push(l));
+  assert.ok(existsSync(join(old, 'etcd', 'member')));
+  assert.equal(lines.length, 1);
 });
 
 test('shell words are quoted only when they need it', () => {
