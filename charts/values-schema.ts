@@ -212,7 +212,7 @@ export function valuesSchema(): S {
         tolerations: placement.tolerations,
         priorityClass: obj({
           create: bool('create the PriorityClass'),
-          name: str('PriorityClass name (empty: none)'),
+          name: str("PriorityClass name (empty: the release's own <release>-lcs-agent when create, else none)"),
           value: int('priority', 0, 1000000000),
         }),
         config: configSchema('agent', agentSettings),
