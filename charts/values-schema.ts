@@ -212,7 +212,9 @@ export function valuesSchema(): S {
         tolerations: placement.tolerations,
         priorityClass: obj({
           create: bool('create the PriorityClass'),
-          name: str("PriorityClass name (empty: the release's own <release>-lcs-agent when create, else none)"),
+          name: str(
+            "PriorityClass name (empty: the release's own <release>-lcs-agent when create, else none)",
+          ),
           value: int('priority', 0, 1000000000),
         }),
         config: configSchema('agent', agentSettings),
@@ -241,6 +243,11 @@ export function valuesSchema(): S {
         enabled: bool('run the metrics service'),
         kind: str('workload kind', { enum: ['DaemonSet', 'Deployment'] }),
         replicas: int('replicas when a Deployment', 1, 100),
+        httpPort: int(
+          "port of /healthz, /readyz and /metrics on the host's network; another release on the same nodes needs another",
+          1024,
+          65535,
+        ),
         tolerations: placement.tolerations,
         config: configSchema('metrics', metricsSettings),
         resources: resourcesRequired,

@@ -141,7 +141,10 @@ test("the control plane's etcd is the 3.6 built into the cache, and kwok heartbe
   const t = kubeTools('/c', {});
   assert.equal(t.etcd, `/c/kube/etcd-v${ETCD_VERSION}/bin/etcd`);
   assert.match(ETCD_VERSION, /^3\.6\.\d+$/);
-  assert.match(renderEtcdGoMod(ETCD_VERSION), new RegExp(`require go.etcd.io/etcd/server/v3 v${ETCD_VERSION}`));
+  assert.match(
+    renderEtcdGoMod(ETCD_VERSION),
+    new RegExp(`require go.etcd.io/etcd/server/v3 v${ETCD_VERSION}`),
+  );
   assert.match(ETCD_MAIN, /etcdmain\.Main\(os\.Args\)/);
   const all = components(t, kubeFiles({ LCS_SERVICES_DIR: '/s' }), 25443, '/s/kube/data');
   assert.equal(all.find((c) => c.name === 'etcd')?.command, t.etcd);

@@ -233,7 +233,9 @@ export function resetEtcdFromOtherMinor(data: string, log: (line: string) => voi
   const minor = (v: string) => v.split('.').slice(0, 2).join('.');
   const was = fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8').trim() : '3.4 (Debian)';
   if (fs.existsSync(dir) && minor(was) !== minor(ETCD_VERSION)) {
-    log(`kube: its etcd data was written by etcd ${was}, which ${ETCD_VERSION} cannot open: starting an empty cluster`);
+    log(
+      `kube: its etcd data was written by etcd ${was}, which ${ETCD_VERSION} cannot open: starting an empty cluster`,
+    );
     fs.rmSync(dir, { recursive: true, force: true });
   }
   fs.mkdirSync(data, { recursive: true });

@@ -46,6 +46,18 @@ const NS = 'lcs-chart';
 const FULL = `${RELEASE}-lcs`;
 const INSTANCE = `app.kubernetes.io/instance=${RELEASE}`;
 const CRD_NAME = 'logcollections.lcs.dev';
+// The trial (every engine bundled), a second release beside the first.
+const TRIAL = 'lcs-trial';
+const TRIAL_NS = 'lcs-trial';
+const TRIAL_FULL = `${TRIAL}-lcs`;
+/** The bundled engines' claims (volumeClaimTemplates `data`) and the sizes values.yaml asks. */
+const TRIAL_CLAIMS = [
+  ['etcd', '1Gi'],
+  ['kafka', '5Gi'],
+  ['elasticsearch', '10Gi'],
+  ['influxdb', '2Gi'],
+] as const;
+const PV_LABEL = 'lcs-test=chart-install';
 // The application whose logs are collected, and the node the host agent plays.
 const APP_NS = 'chart-app';
 const LC = 'web';
@@ -106,8 +118,9 @@ async function getJson(args: readonly string[]): Promise<Obj> {
 }
 
 /** The release's pods, as the admin sees them. */
-async function releasePods(): Promise<Obj[]> {
-  return (await getJson(['get', 'pods', '-n', NS, '-l', INSTANCE])).items as Obj[];
+async function releasePods(ns = NS, release = RELEASE): Promise<Obj[]> {
+  return (await getJson(['get', 'pods', '-n', ns, '-l', `app.kubernetes.io/instance=${release}`]))
+    .items as Obj[];
 }
 
 const component = (o: Obj): string => o.metadata.labels?.['app.kubernetes.io/component'] ?? '';
@@ -125,9 +138,10 @@ async function listableTypes(): Promise<string[]> {
     .filter((r) => r !== 'events' && r !== 'events.events.k8s.io');
 }
 
-/** Everything in the cluster carrying the release's instance label, as kind/name (namespace). */
-async function labelled(types: readonly string[]): Promise<string[]> {
-  const out = await kubectlOk(['get', types.join(','), '-A', '-l', INSTANCE, '-o', 'json']);
+/** Everything in the cluster carrying one of the releases' instance label, as kind/name (namespace). */
+async function labelled(types: readonly string[], releases = [RELEASE, TRIAL]): Promise<string[]> {
+  const selector = `app.kubernetes.io/instance in (${releases.join(',')})`;
+  const out = await kubectlOk(['get', types.join(','), '-A', '-l', selector, '-o', 'json']);
   return ((JSON.parse(out) as Obj).items as Obj[]).map(
     (o) => `${o.kind}/${o.metadata.name}${o.metadata.namespace ? ` (${o.metadata.namespace})` : ''}`,
   );
@@ -143,14 +157,34 @@ async function agentStatus(): Promise<AgentStatus | undefined> {
 }
 
 /** A release left by an interrupted run: uninstalled, and waited for until its pods are gone. */
-async function removeRelease(): Promise<void> {
-  const st = await helm(['status', RELEASE, '-n', NS]);
-  if (st.code === 0) await helmOk(['uninstall', RELEASE, '-n', NS, '--wait', '--timeout', '3m']);
-  // kwok notices deleted pods on its next relist (docs/local-services.md, kube).
-  await waitFor('no pod of the release', async () => (await releasePods()).length === 0, {
+async function removeRelease(release: string, ns: string): Promise<void> {
+  const st = await helm(['status', release, '-n', ns]);
+  if (st.code === 0) await helmOk(['uninstall', release, '-n', ns, '--wait', '--timeout', '3m']);
+  await waitFor(`no pod of release ${release}`, async () => (await releasePods(ns, release)).length === 0, {
     timeoutMs: 180_000,
     intervalMs: 1000,
   });
+}
+
+/**
+ * kwok has no storage provisioner: one static volume per claim of the trial, bound to it by
+ * claimRef (never mounted: no container runs).
+ */
+function trialVolumes(): string {
+  return TRIAL_CLAIMS.map(
+    ([engine, size]) => `apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: ${TRIAL_FULL}-${engine}
+  labels: { lcs-test: chart-install }
+spec:
+  capacity: { storage: ${size} }
+  accessModes: [ReadWriteOnce]
+  persistentVolumeReclaimPolicy: Retain
+  claimRef: { namespace: ${TRIAL_NS}, name: data-${TRIAL_FULL}-${engine}-0 }
+  hostPath: { path: /var/lib/lcs-test/${engine} }
+`,
+  ).join('---\n');
 }
 
 const APP = `apiVersion: apps/v1
@@ -194,10 +228,13 @@ before(async () => {
   writeFileSync(valuesFile, VALUES);
   mkdirSync(podRoot, { recursive: true });
   await ensureNamespace(NS);
+  await ensureNamespace(TRIAL_NS);
   await ensureNamespace(APP_NS);
   // On a fresh control plane the CRD comes with the chart (crds/).
   if ((await kubectl(['get', `crd/${CRD_NAME}`])).code === 0) await clearLogCollections([APP_NS]);
-  await removeRelease();
+  await removeRelease(RELEASE, NS);
+  await removeRelease(TRIAL, TRIAL_NS);
+  await kubectl(['delete', 'pv', '-l', PV_LABEL, '--ignore-not-found', '--wait=true']);
   await etcd.delete().key(agentStatusKey(NODE));
 });
 
@@ -206,9 +243,17 @@ after(async () => {
   await clearLogCollections([APP_NS]).catch(() => {});
   await kubectl(['delete', '-n', APP_NS, 'deployment/web', '--ignore-not-found']).catch(() => {});
   await helm(['uninstall', RELEASE, '-n', NS, '--ignore-not-found']).catch(() => {});
+  await helm(['uninstall', TRIAL, '-n', TRIAL_NS, '--ignore-not-found']).catch(() => {});
+  await kubectl(['delete', 'pv', '-l', PV_LABEL, '--ignore-not-found']).catch(() => {});
   await deleteIndices(`${INDEX}*`).catch(() => {});
-  await etcd.delete().key(k8sEntryKey(APP_NS, LC)).catch(() => {});
-  await etcd.delete().key(agentStatusKey(NODE)).catch(() => {});
+  await etcd
+    .delete()
+    .key(k8sEntryKey(APP_NS, LC))
+    .catch(() => {});
+  await etcd
+    .delete()
+    .key(agentStatusKey(NODE))
+    .catch(() => {});
   etcd.close();
 });
 
@@ -240,7 +285,14 @@ test('helm install: every object accepted, a DaemonSet pod on every node, the De
   // uninstall check below finds objects by that label, so it must be on all of them).
   const manifest = objects(await helmOk(['get', 'manifest', RELEASE, '-n', NS]));
   const kinds = new Set(manifest.map((o) => o.kind));
-  for (const k of ['Deployment', 'DaemonSet', 'ClusterRole', 'ClusterRoleBinding', 'PriorityClass', 'PodDisruptionBudget'])
+  for (const k of [
+    'Deployment',
+    'DaemonSet',
+    'ClusterRole',
+    'ClusterRoleBinding',
+    'PriorityClass',
+    'PodDisruptionBudget',
+  ])
     assert.ok(kinds.has(k), `the manifest has a ${k}`);
   const got = JSON.parse(
     await kubectlOk(['get', '-f', '-', '-o', 'json'], {
@@ -295,7 +347,7 @@ test('helm install: every object accepted, a DaemonSet pod on every node, the De
   // pods get no token at all.
   const agentPod = pods.find((x) => component(x) === 'agent')!;
   assert.equal(agentPod.spec.serviceAccountName, `${FULL}-agent`);
-  assert.equal(agentPod.spec.priorityClassName, 'lcs-agent');
+  assert.equal(agentPod.spec.priorityClassName, `${FULL}-agent`, "the release's own PriorityClass");
   const transferPod = pods.find((x) => component(x) === 'transfer')!;
   assert.equal(transferPod.spec.automountServiceAccountToken, false);
   assert.ok(
@@ -356,9 +408,7 @@ test('helm upgrade with a changed transfer setting rolls the transfer pods and n
     async () => {
       const t = (await releasePods()).filter((x) => component(x) === 'transfer');
       return (
-        t.length === 2 &&
-        t.every((x) => ready(x) && x.metadata.labels['pod-template-hash'] !== oldRs[0]) &&
-        t
+        t.length === 2 && t.every((x) => ready(x) && x.metadata.labels['pod-template-hash'] !== oldRs[0]) && t
       );
     },
     { timeoutMs: 180_000, intervalMs: 1000 },
@@ -497,30 +547,78 @@ test("the operator, agent and transfer with the chart's settings and ServiceAcco
   await Promise.all(procs.splice(0).map((x) => x.stop()));
 });
 
-test('helm uninstall leaves nothing of the release but the CRD', async () => {
+test('the trial beside it: a second release with every engine bundled, its StatefulSets on static volumes', async () => {
+  await kubectlOk(['apply', '-f', '-'], { input: trialVolumes() });
+  const out = await helmOk([
+    'install',
+    TRIAL,
+    CHART,
+    '-n',
+    TRIAL_NS,
+    '-f',
+    join(CHART, 'ci', 'trial.yaml'),
+    // Metrics runs on the host's network: the first release holds 9400 on every node (the
+    // scheduler leaves a second DaemonSet on the same port Pending: "didn't have free ports").
+    '--set',
+    'metrics.httpPort=9401',
+    '--wait',
+    '--timeout',
+    '5m',
+  ]);
+  assert.match(out, /STATUS: deployed/);
+  for (const [engine] of TRIAL_CLAIMS)
+    await kubectlOk([
+      'rollout',
+      'status',
+      '-n',
+      TRIAL_NS,
+      `statefulset/${TRIAL_FULL}-${engine}`,
+      '--timeout=180s',
+    ]);
+  for (const d of ['kibana', 'grafana', 'operator', 'transfer', 'console'])
+    await kubectlOk(['rollout', 'status', '-n', TRIAL_NS, `deployment/${TRIAL_FULL}-${d}`, '--timeout=180s']);
+  for (const ds of ['agent', 'metrics'])
+    await kubectlOk(['rollout', 'status', '-n', TRIAL_NS, `daemonset/${TRIAL_FULL}-${ds}`, '--timeout=180s']);
+  const claims = (await getJson(['get', 'pvc', '-n', TRIAL_NS])).items as Obj[];
+  assert.deepEqual(
+    claims.map((c) => `${c.metadata.name} ${c.status.phase} ${c.spec.volumeName}`).sort(),
+    TRIAL_CLAIMS.map(([e]) => `data-${TRIAL_FULL}-${e}-0 Bound ${TRIAL_FULL}-${e}`).sort(),
+  );
+  // Both releases' cluster-wide objects exist side by side (named by release).
+  for (const f of [FULL, TRIAL_FULL])
+    for (const n of [`clusterrole/${f}-agent`, `clusterrole/${f}-operator`, `priorityclass/${f}-agent`])
+      await kubectlOk(['get', n]);
+});
+
+test('helm uninstall leaves nothing of either release but the CRD', async () => {
   const types = await listableTypes();
   assert.ok(types.includes('clusterroles.rbac.authorization.k8s.io') && types.includes('pods'));
-  assert.ok((await labelled(types)).length > 0, 'the label search finds the installed release');
+  const before = await labelled(types);
+  for (const kind of ['ClusterRole/', 'PriorityClass/', 'PersistentVolumeClaim/', 'StatefulSet/', 'Pod/'])
+    assert.ok(
+      before.some((x) => x.startsWith(kind)),
+      `the label search finds the installed ${kind.slice(0, -1)}s`,
+    );
 
   await helmOk(['uninstall', RELEASE, '-n', NS, '--wait', '--timeout', '3m']);
-  // Pods go when kwok relists; everything else at once.
-  const left = await waitFor(
-    'nothing labelled with the release',
-    async () => {
-      const l = await labelled(types);
-      return l.length === 0 ? l : false;
-    },
-    { timeoutMs: 180_000, intervalMs: 2000 },
-  ).catch(async (e: Error) => {
+  await helmOk(['uninstall', TRIAL, '-n', TRIAL_NS, '--wait', '--timeout', '3m']);
+  // Pods go when kwok has deleted them, the claims when the garbage collector follows the
+  // StatefulSets (persistentVolumeClaimRetentionPolicy): wait for what is gone.
+  await waitFor('nothing labelled with either release', async () => (await labelled(types)).length === 0, {
+    timeoutMs: 180_000,
+    intervalMs: 2000,
+  }).catch(async (e: Error) => {
     throw new Error(`${e.message}; left: ${(await labelled(types)).join(', ')}`);
   });
-  assert.deepEqual(left, []);
-  // The chart's cluster-scoped objects by name too (they are not in the release's namespace).
-  for (const n of [`clusterrole/${FULL}-agent`, `clusterrole/${FULL}-operator`, 'priorityclass/lcs-agent']) {
-    const r = await kubectl(['get', n]);
-    assert.notEqual(r.code, 0, `${n} deleted`);
-  }
+  // The cluster-scoped objects by name too (not in any release namespace).
+  for (const f of [FULL, TRIAL_FULL])
+    for (const n of [`clusterrole/${f}-agent`, `clusterrole/${f}-operator`, `priorityclass/${f}-agent`]) {
+      const r = await kubectl(['get', n]);
+      assert.notEqual(r.code, 0, `${n} deleted`);
+    }
+  assert.deepEqual((await getJson(['get', 'pvc', '-n', TRIAL_NS])).items, [], "the trial's claims deleted");
   // What stays, as docs/chart.md says: the CRD (and with it the LogCollections users made).
   await kubectlOk(['get', `crd/${CRD_NAME}`]);
   assert.notEqual((await helm(['status', RELEASE, '-n', NS])).code, 0, 'no release left');
+  assert.notEqual((await helm(['status', TRIAL, '-n', TRIAL_NS])).code, 0, 'no trial left');
 });

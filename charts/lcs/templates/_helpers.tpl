@@ -75,7 +75,7 @@ and the secret files (mounted by lcs.secretVolumes). (dict "root" $ "uses" (list
 - name: LCS_NODE_NAME
   valueFrom: { fieldRef: { fieldPath: spec.nodeName } }
 - name: LCS_HTTP_LISTEN
-  value: "0.0.0.0:9400"
+  value: "0.0.0.0:{{ .httpPort | default 9400 }}"
 - name: LCS_CONFIG
   value: /etc/lcs/config.yaml
 {{- if has "etcd" .uses }}
@@ -175,7 +175,7 @@ and the secret files (mounted by lcs.secretVolumes). (dict "root" $ "uses" (list
 
 {{- define "lcs.probes" -}}
 ports:
-  - { name: http, containerPort: 9400 }
+  - { name: http, containerPort: {{ .httpPort | default 9400 }} }
 livenessProbe:
   httpGet: { path: /healthz, port: http }
   periodSeconds: 10
