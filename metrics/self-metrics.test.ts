@@ -1,0 +1,54 @@
+// The sampling event-loop delay gauge: it sees a stall while a sample runs, reads zeros (not
+// NaN or 9.2e18) before the first sample, and takes no readings between samples (the
+// monitor's timer is off then, which is what keeps its cost out of an idle process).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Registry } from '../common/observe/metrics.ts';
+import { SampleLoopDelay } from './self-metrics.ts';
+
+function stats(r: Registry): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of r.render().split('\n')) {
+    const m = /^lcs_metrics_sample_event_loop_delay_seconds\{stat="(\w+)"\} (\S+)$/.exec(line);
+    if (m) out[m[1]!] = Number(m[2]);
+  }
+  return out;
+}
+
+/** Holds the event loop for `ms` of wall time: the stall a slow sample would cause. */
+function block(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
+test('before any sample every stat is 0 and rendered as a number', () => {
+  const r = new Registry();
+  new SampleLoopDelay(r);
+  assert.deepEqual(stats(r), { p50: 0, p99: 0, max: 0, mean: 0, count: 0 });
+});
+
+test('a stall inside a sample shows as its delay; none is read between samples', async () => {
+  const r = new Registry();
+  const d = new SampleLoopDelay(r, 1);
+  d.begin();
+  await sleep(20); // a few ordinary ticks
+  block(60);
+  await sleep(20); // the tick that was due during the stall fires late, and is recorded
+  d.end();
+  const during = stats(r);
+  assert.ok(during.count! > 0, `readings while sampling: ${during.count}`);
+  // The monitor ticks every 1 ms, so the stall of 60 ms is seen as at least 50 ms of delay.
+  assert.ok(during.max! >= 0.05, `max delay ${during.max} s after a 60 ms stall`);
+  assert.ok(during.p50! <= during.p99! && during.p99! <= during.max!, JSON.stringify(during));
+
+  block(60);
+  await sleep(30);
+  assert.equal(stats(r).count, during.count, 'no readings between samples');
+
+  d.begin();
+  await sleep(20);
+  d.end();
+  assert.ok(stats(r).count! > during.count!, 'the next sample adds its readings');
+});
