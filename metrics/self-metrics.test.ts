@@ -1,6 +1,7 @@
-// The sampling event-loop delay gauge: it sees a stall while a sample runs, reads zeros (not
-// NaN or 9.2e18) before the first sample, and takes no readings between samples (the
-// monitor's timer is off then, which is what keeps its cost out of an idle process).
+// The sampling event-loop delay gauge: it sees a stall while a sample runs (also one right at
+// its start), reads zeros (not NaN or 9.2e18) before the first sample, and takes no readings
+// between samples (its timer is off then, which keeps its cost out of an idle process, and the
+// pause between samples is not counted as delay).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -51,4 +52,23 @@ test('a stall inside a sample shows as its delay; none is read between samples',
   await sleep(20);
   d.end();
   assert.ok(stats(r).count! > during.count!, 'the next sample adds its readings');
+});
+
+test('the pause between two samples is not read as delay; a stall at the very start of a sample is', async () => {
+  const r = new Registry();
+  const d = new SampleLoopDelay(r, 1);
+  d.begin();
+  await sleep(10);
+  d.end();
+  await sleep(400); // the interval between two samples, shortened
+  d.begin();
+  await sleep(10);
+  d.end();
+  // monitorEventLoopDelay re-enabled here reads the whole 400 ms pause as one delay.
+  assert.ok(stats(r).max! < 0.2, `max ${stats(r).max} s: the pause between samples counted`);
+
+  d.begin();
+  block(250); // before the first tick: a fresh monitorEventLoopDelay would not record it
+  d.end();
+  assert.ok(stats(r).max! >= 0.25, `max ${stats(r).max} s after a 250 ms stall at the start`);
 });

@@ -2,39 +2,60 @@
 // sampled, sent = points acknowledged by InfluxDB, errors{stage}, buffer bytes, lag = points
 // waiting) plus drops, which must never be silent, and the event-loop delay while sampling.
 
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { createHistogram } from 'node:perf_hooks';
 import { registerShared, type Gauge, type Registry } from '../common/observe/metrics.ts';
 
 /** Milliseconds between the delay monitor's ticks while a sample runs. */
 export const SAMPLE_DELAY_RESOLUTION_MS = 2;
 
 /**
- * The event-loop delay (perf_hooks.monitorEventLoopDelay) while a sample runs, from the timer
- * firing until its lines are handed to the shipper, over every sample since start-up. The
- * monitor is a libuv timer ticking every `resolution` ms: left on all the time it cost about
- * 4 ms of CPU per second at Node's default 10 ms resolution (2 ms per second at 20 ms) on the
- * development machine, as much as a whole sample, so it is enabled only around samples, where
- * a stall would come from; between samples the process waits for the next timer.
+ * The event-loop delay while a sample runs (from the timer firing until its lines are handed to
+ * the shipper), over every sample since start-up. Measured as perf_hooks.monitorEventLoopDelay
+ * does, the time between two ticks of a timer asking for `resolution` ms, so a free loop reads
+ * a little over the resolution and a stall reads its length. That monitor itself cannot be
+ * used: left on, its timer cost about 4 ms of CPU per second at Node's default 10 ms
+ * resolution (2 ms at 20 ms) on the development machine, as much as a whole sample; turned on
+ * only around samples, its first reading after each enable() spans the whole pause since the
+ * last one (about an interval), and a fresh monitor per sample skips its first tick, missing
+ * a stall at the start of the sample. This one ticks only while a sample runs and counts from
+ * begin() to end(), so nothing before or after a sample is counted and nothing in it is missed.
  */
 export class SampleLoopDelay {
-  private readonly h: IntervalHistogram;
+  private readonly h = createHistogram();
   private readonly gauge: Gauge;
-  private on = false;
+  private readonly resolutionMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private prev = 0;
   constructor(r: Registry, resolutionMs = SAMPLE_DELAY_RESOLUTION_MS) {
-    this.h = monitorEventLoopDelay({ resolution: resolutionMs });
+    this.resolutionMs = resolutionMs;
     this.gauge = r.gauge(
       'lcs_metrics_sample_event_loop_delay_seconds',
-      `Event-loop delay while host samples run, since start (stat: p50, p99, max, mean; count = delay readings, one per ${resolutionMs} ms of sampling)`,
+      `Event-loop delay while host samples run, since start (stat: p50, p99, max, mean of the time between ticks of a ${resolutionMs} ms timer; count = ticks)`,
     );
     r.onRender(() => this.render());
     this.render();
   }
   begin(): void {
-    if (!this.on) this.on = this.h.enable();
+    if (this.timer !== undefined) return;
+    this.prev = performance.now();
+    this.arm();
   }
   end(): void {
-    if (this.on) this.h.disable();
-    this.on = false;
+    if (this.timer === undefined) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.record();
+  }
+  private arm(): void {
+    this.timer = setTimeout(() => {
+      this.record();
+      this.arm();
+    }, this.resolutionMs);
+  }
+  private record(): void {
+    const now = performance.now();
+    this.h.record(Math.max(1, Math.round((now - this.prev) * 1e6)));
+    this.prev = now;
   }
   private render(): void {
     const count = this.h.count;
