@@ -42,6 +42,8 @@ const { values: flags } = parseArgs({
     profile: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     'lcs-code': { type: 'string', default: 'compiled' },
+    // Extra Node/V8 flags for `lcs metrics` beyond what cmd/lcs/commands.ts gives it (to try some).
+    'lcs-node-options': { type: 'string', default: '' },
   },
 });
 
@@ -116,6 +118,7 @@ async function prepare(name: PeerName): Promise<Prepared> {
     const nodeFlags = [
       ...PROCESS_NODE_FLAGS,
       ...(commands.metrics?.nodeFlags ?? []),
+      ...flags['lcs-node-options'].split(/\s+/).filter(Boolean),
       ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
     ];
     const args = [
@@ -132,7 +135,8 @@ async function prepare(name: PeerName): Promise<Prepared> {
       ...['--node-name', host],
     ];
     const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
-    const version = `lcs ${pkg.version} (${flags['lcs-code']}, node ${process.versions.node})`;
+    const extra = flags['lcs-node-options'].trim();
+    const version = `lcs ${pkg.version} (${flags['lcs-code']}, node ${process.versions.node}${extra ? `, ${extra}` : ''})`;
     return {
       name,
       version,
@@ -170,6 +174,19 @@ async function prepare(name: PeerName): Promise<Prepared> {
     start: () => startCollectd(conf),
     cleanup: () => relay.stop(),
   };
+}
+
+/** VmRSS and RssAnon of a process from /proc/<pid>/status, in bytes. */
+function memory(pid: number): { rss: number; anon: number } | undefined {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const kb = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+  return { rss: kb('VmRSS'), anon: kb('RssAnon') };
 }
 
 /** utime and stime of a process (all its threads), in seconds; undefined once it is gone. */
@@ -211,7 +228,10 @@ async function scrapeLcs(url: string): Promise<Record<string, number>> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const out: Record<string, number> = {};
   for (const l of text.split('\n')) {
-    const m = /^(lcs_metrics_sample_event_loop_delay_seconds\{stat="\w+"\}|lcs_metrics_samples_total|lcs_events_sent_total|lcs_errors_total\{[^}]*\}|lcs_metrics_points_dropped_total\{[^}]*\}) (\S+)$/.exec(l);
+    const m =
+      /^(lcs_metrics_sample_event_loop_delay_seconds\{stat="\w+"\}|lcs_metrics_samples_total|lcs_events_sent_total|lcs_errors_total\{[^}]*\}|lcs_metrics_points_dropped_total\{[^}]*\}|lcs_process_memory_bytes\{[^}]*\}) (\S+)$/.exec(
+        l,
+      );
     if (m) out[m[1]!] = Number(m[2]);
   }
   return out;
@@ -223,6 +243,8 @@ interface Running {
   proc: PeerProcess;
   error?: string;
   rss: number[];
+  /** RssAnon: the private part of rss (the rest is file-backed: the binary's pages, shared and reclaimable). */
+  anon: number[];
   cpu0?: { user: number; system: number };
   cpu1?: { user: number; system: number };
   t0?: number;
@@ -241,7 +263,7 @@ async function measureTogether(prepared: Prepared[]): Promise<Map<PeerName, Figu
   const running: Running[] = prepared.map((p) => {
     const proc = p.start();
     say(`${p.name} started (pid ${proc.pid}, ${p.version}) → ${p.database}`);
-    return { p, proc, rss: [] };
+    return { p, proc, rss: [], anon: [] };
   });
   const startedS = Math.floor(Date.now() / 1000);
   const deadline = Date.now() + 60_000 + intervalS * 3000;
@@ -276,8 +298,11 @@ async function measureTogether(prepared: Prepared[]): Promise<Map<PeerName, Figu
         say(`${r.p.name}: ${r.error}`);
         continue;
       }
-      const rss = statusBytes(r.proc.pid, 'VmRSS');
-      if (rss !== undefined) r.rss.push(rss);
+      const st = memory(r.proc.pid);
+      if (st) {
+        r.rss.push(st.rss);
+        r.anon.push(st.anon);
+      }
     }
     if (Date.now() - lastPrint >= 30_000) {
       lastPrint = Date.now();
@@ -330,6 +355,10 @@ async function measureTogether(prepared: Prepared[]): Promise<Map<PeerName, Figu
         max: mb(sorted.at(-1) ?? 0),
         peak: mb(statusBytes(r.proc.pid, 'VmHWM') ?? 0),
       },
+      rssAnonMB: {
+        mean: mb(r.anon.reduce((a, b) => a + b, 0) / Math.max(1, r.anon.length)),
+        max: mb(Math.max(0, ...r.anon)),
+      },
       pointsPerSample: round(pointTotal / Math.max(1, written), 1),
       measurements: Object.keys(points).sort(),
       ...(r.p.buildSeconds !== undefined ? { builtInThisRunSeconds: r.p.buildSeconds } : {}),
@@ -346,6 +375,11 @@ async function measureTogether(prepared: Prepared[]): Promise<Map<PeerName, Figu
         mean: d('mean'),
         readings: m['lcs_metrics_sample_event_loop_delay_seconds{stat="count"}'],
       };
+      f.memoryMB = Object.fromEntries(
+        Object.entries(m)
+          .filter(([k]) => k.startsWith('lcs_process_memory_bytes'))
+          .map(([k, v]) => [/kind="(\w+)"/.exec(k)?.[1] ?? k, round(v / 2 ** 20, 1)]),
+      );
       f.samplesTaken = (m['lcs_metrics_samples_total'] ?? 0) - (r.lcs0?.['lcs_metrics_samples_total'] ?? 0);
       const errors = Object.entries(m).filter(([k, v]) => k.startsWith('lcs_errors_total') && v > 0);
       if (errors.length) f.errors = Object.fromEntries(errors);
@@ -392,7 +426,8 @@ try {
 } finally {
   for (const p of prepared) await p.cleanup?.();
   if (!flags.keep) {
-    for (const p of prepared) await influxQuery(influx, p.database, `DROP DATABASE "${p.database}"`).catch(() => {});
+    for (const p of prepared)
+      await influxQuery(influx, p.database, `DROP DATABASE "${p.database}"`).catch(() => {});
     rmSync(work, { recursive: true, force: true });
   } else say(`kept the databases bench_metrics_${runId}_* and ${work}`);
 }

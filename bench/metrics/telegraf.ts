@@ -68,13 +68,16 @@ export async function ensureTelegraf(log: Log): Promise<TelegrafBuild> {
   const started = Date.now();
   setPriority(10);
   try {
-    await goLogged(['install', '-v', '-trimpath', '-ldflags', ldflags(version), '-tags', telegrafBuildTags(), pkg], {
-      cwd: root,
-      env,
-      logFile: path.join(root, 'build.log'),
-      what: `building Telegraf v${version}`,
-      log,
-    });
+    await goLogged(
+      ['install', '-v', '-trimpath', '-ldflags', ldflags(version), '-tags', telegrafBuildTags(), pkg],
+      {
+        cwd: root,
+        env,
+        logFile: path.join(root, 'build.log'),
+        what: `building Telegraf v${version}`,
+        log,
+      },
+    );
   } finally {
     setPriority(0);
   }

@@ -130,7 +130,8 @@ test('disk: HOST_MOUNT_PREFIX is added for statfs and stripped from the path tag
 });
 
 test('diskio: a device with every counter at zero is left out, as gopsutil (Telegraf) does', () => {
-  const stats = '   7       0 loop0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n 254 0 vda 0 0 0 0 1 0 8 0 0 0 0 0 0 0 0 0 0\n';
+  const stats =
+    '   7       0 loop0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n 254 0 vda 0 0 0 0 1 0 8 0 0 0 0 0 0 0 0 0 0\n';
   assert.deepEqual(
     diskioPoints(stats, T, 1).map((p) => p.tags.name),
     ['vda'],
