@@ -19,18 +19,28 @@ export const SAMPLE_DELAY_RESOLUTION_MS = 2;
  * last one (about an interval), and a fresh monitor per sample skips its first tick, missing
  * a stall at the start of the sample. This one ticks only while a sample runs and counts from
  * begin() to end(), so nothing before or after a sample is counted and nothing in it is missed.
+ * Beside each delay it keeps the CPU time this thread spent in it (process.threadCpuUsage): on
+ * a busy host a delay is often the core given to another process, which costs us no CPU.
  */
 export class SampleLoopDelay {
   private readonly h = createHistogram();
+  /** The CPU this thread spent between the same two ticks: the part of a delay that is ours. */
+  private readonly cpu = createHistogram();
   private readonly gauge: Gauge;
+  private readonly cpuGauge: Gauge;
   private readonly resolutionMs: number;
   private timer: NodeJS.Timeout | undefined;
   private prev = 0;
+  private prevCpu: NodeJS.CpuUsage = { user: 0, system: 0 };
   constructor(r: Registry, resolutionMs = SAMPLE_DELAY_RESOLUTION_MS) {
     this.resolutionMs = resolutionMs;
     this.gauge = r.gauge(
       'lcs_metrics_sample_event_loop_delay_seconds',
       `Event-loop delay while host samples run, since start (stat: p50, p99, max, mean of the time between ticks of a ${resolutionMs} ms timer; count = ticks)`,
+    );
+    this.cpuGauge = r.gauge(
+      'lcs_metrics_sample_turn_cpu_seconds',
+      'CPU time the event-loop thread spent between two of those ticks while host samples run (stat as above): a delay well above it is the OS running something else',
     );
     r.onRender(() => this.render());
     this.render();
@@ -38,6 +48,7 @@ export class SampleLoopDelay {
   begin(): void {
     if (this.timer !== undefined) return;
     this.prev = performance.now();
+    this.prevCpu = process.threadCpuUsage();
     this.arm();
   }
   end(): void {
@@ -54,18 +65,26 @@ export class SampleLoopDelay {
   }
   private record(): void {
     const now = performance.now();
+    const cpu = process.threadCpuUsage();
     this.h.record(Math.max(1, Math.round((now - this.prev) * 1e6)));
+    this.cpu.record(Math.max(1, (cpu.user - this.prevCpu.user + cpu.system - this.prevCpu.system) * 1000));
     this.prev = now;
+    this.prevCpu = cpu;
   }
   private render(): void {
-    const count = this.h.count;
-    // An empty histogram reports min 9.2e18 and mean NaN: zeros until the first reading.
-    const s = (ns: number) => (count > 0 ? ns / 1e9 : 0);
-    this.gauge.set({ stat: 'p50' }, s(this.h.percentile(50)));
-    this.gauge.set({ stat: 'p99' }, s(this.h.percentile(99)));
-    this.gauge.set({ stat: 'max' }, s(this.h.max));
-    this.gauge.set({ stat: 'mean' }, s(this.h.mean));
-    this.gauge.set({ stat: 'count' }, count);
+    for (const [g, h] of [
+      [this.gauge, this.h],
+      [this.cpuGauge, this.cpu],
+    ] as const) {
+      const count = h.count;
+      // An empty histogram reports min 9.2e18 and mean NaN: zeros until the first reading.
+      const s = (ns: number) => (count > 0 ? ns / 1e9 : 0);
+      g.set({ stat: 'p50' }, s(h.percentile(50)));
+      g.set({ stat: 'p99' }, s(h.percentile(99)));
+      g.set({ stat: 'max' }, s(h.max));
+      g.set({ stat: 'mean' }, s(h.mean));
+      g.set({ stat: 'count' }, count);
+    }
   }
 }
 

@@ -28,6 +28,7 @@ import {
   runPeer,
   startTelegraf,
   telegrafVersion,
+  TELEGRAF_INPUTS,
   type PeerProcess,
 } from './telegraf.ts';
 import { ensureCollectd, renderCollectdConfig, startCollectd, UdpRelay } from './collectd.ts';
@@ -44,6 +45,8 @@ const { values: flags } = parseArgs({
     'lcs-code': { type: 'string', default: 'compiled' },
     // Extra Node/V8 flags for `lcs metrics` beyond what cmd/lcs/commands.ts gives it (to try some).
     'lcs-node-options': { type: 'string', default: '' },
+    // Telegraf with some of its ten inputs only (comma-separated), to see where its cost is.
+    'telegraf-inputs': { type: 'string', default: '' },
   },
 });
 
@@ -73,12 +76,25 @@ say('starting etcd and InfluxDB (deploy/local)…');
 const ep = await up(['etcd', 'influxdb'], { log: say });
 const influx = ep.influxdb;
 
-/** How a peer's samples are counted in its database: one point per sample of this series. */
+/** How a peer's samples are counted in its database: the intervals with a point of this field. */
 interface SampleSeries {
   measurement: string;
   field: string;
-  where: string;
 }
+
+/** A field each Telegraf input always writes. */
+const TELEGRAF_FIELD: Record<string, string> = {
+  cpu: 'usage_idle',
+  mem: 'total',
+  swap: 'total',
+  disk: 'total',
+  diskio: 'reads',
+  net: 'bytes_recv',
+  netstat: 'tcp_listen',
+  system: 'load1',
+  processes: 'total',
+  kernel: 'context_switches',
+};
 
 interface Prepared {
   name: PeerName;
@@ -110,7 +126,7 @@ async function prepare(name: PeerName): Promise<Prepared> {
   const database = dbName(name);
   await influxQuery(influx, database, `CREATE DATABASE "${database}"`);
   const dir = join(work, name);
-  const cpuTotal: SampleSeries = { measurement: 'cpu', field: 'usage_idle', where: `"cpu" = 'cpu-total'` };
+  const cpuTotal: SampleSeries = { measurement: 'cpu', field: 'usage_idle' };
   if (name === 'lcs') {
     const main = flags['lcs-code'] === 'compiled' ? ensureBuild(say) : join(repoRoot, 'cmd/lcs/main.ts');
     const port = await freePort();
@@ -150,12 +166,25 @@ async function prepare(name: PeerName): Promise<Prepared> {
   if (name === 'telegraf') {
     const b = await ensureTelegraf(say);
     const conf = join(work, 'telegraf.conf');
-    writeFileSync(conf, renderTelegrafConfig({ url: influx, database, host, intervalSeconds: intervalS }));
+    const only = flags['telegraf-inputs'].split(',').filter(Boolean);
+    for (const i of only)
+      if (!(TELEGRAF_INPUTS as readonly string[]).includes(i))
+        throw new Error(`--telegraf-inputs: unknown input ${i} (known: ${TELEGRAF_INPUTS.join(', ')})`);
+    writeFileSync(
+      conf,
+      renderTelegrafConfig({
+        url: influx,
+        database,
+        host,
+        intervalSeconds: intervalS,
+        ...(only.length ? { inputs: only } : {}),
+      }),
+    );
     return {
       name,
       version: await telegrafVersion(b.bin),
       database,
-      series: cpuTotal,
+      series: only.length ? { measurement: only[0]!, field: TELEGRAF_FIELD[only[0]!]! } : cpuTotal,
       ...(b.builtSeconds !== undefined ? { buildSeconds: b.builtSeconds } : {}),
       start: () => startTelegraf(b.bin, conf),
     };
@@ -170,7 +199,7 @@ async function prepare(name: PeerName): Promise<Prepared> {
     name,
     version,
     database,
-    series: { measurement: 'load', field: 'shortterm', where: `"type" = 'load'` },
+    series: { measurement: 'load', field: 'shortterm' },
     start: () => startCollectd(conf),
     cleanup: () => relay.stop(),
   };
@@ -206,20 +235,22 @@ async function countSamples(p: Prepared, fromS: number, toS: number): Promise<nu
   const r = await influxQuery(
     influx,
     p.database,
-    `SELECT count("${s.field}") FROM "${s.measurement}" WHERE ${s.where} AND time >= ${fromS}s AND time < ${toS}s`,
+    // Seconds (intervals) with at least one point: disk, diskio and net have several series.
+    `SELECT count(v) FROM (SELECT max("${s.field}") AS v FROM "${s.measurement}" WHERE time >= ${fromS}s AND time < ${toS}s GROUP BY time(${intervalS}s))`,
   );
   return Number(r[0]?.values[0]?.[1] ?? 0);
 }
 
-/** Points in the window, every measurement: per measurement, the count of its most frequent field. */
+/** Points in the window per measurement: per series, the count of its most frequent field. */
 async function countPoints(db: string, fromS: number, toS: number): Promise<Record<string, number>> {
   const r: Series[] = await influxQuery(
     influx,
     db,
-    `SELECT count(*) FROM /.*/ WHERE time >= ${fromS}s AND time < ${toS}s`,
+    `SELECT count(*) FROM /.*/ WHERE time >= ${fromS}s AND time < ${toS}s GROUP BY *`,
   );
   const out: Record<string, number> = {};
-  for (const s of r) out[s.name] = Math.max(0, ...((s.values[0] ?? []).slice(1) as number[]).map(Number));
+  for (const s of r)
+    out[s.name] = (out[s.name] ?? 0) + Math.max(0, ...((s.values[0] ?? []).slice(1) as number[]).map(Number));
   return out;
 }
 
@@ -229,7 +260,7 @@ async function scrapeLcs(url: string): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const l of text.split('\n')) {
     const m =
-      /^(lcs_metrics_sample_event_loop_delay_seconds\{stat="\w+"\}|lcs_metrics_samples_total|lcs_events_sent_total|lcs_errors_total\{[^}]*\}|lcs_metrics_points_dropped_total\{[^}]*\}|lcs_process_memory_bytes\{[^}]*\}) (\S+)$/.exec(
+      /^(lcs_metrics_sample_(?:event_loop_delay|turn_cpu)_seconds\{stat="\w+"\}|lcs_metrics_samples_total|lcs_events_sent_total|lcs_errors_total\{[^}]*\}|lcs_metrics_points_dropped_total\{[^}]*\}|lcs_process_memory_bytes\{[^}]*\}) (\S+)$/.exec(
         l,
       );
     if (m) out[m[1]!] = Number(m[2]);
@@ -365,15 +396,22 @@ async function measureTogether(prepared: Prepared[]): Promise<Map<PeerName, Figu
     });
     if (r.p.metricsUrl) {
       const m = lcs1.get(r.p.name) ?? {};
-      const d = (stat: string) =>
-        round((m[`lcs_metrics_sample_event_loop_delay_seconds{stat="${stat}"}`] ?? NaN) * 1000, 2);
+      const ms = (name: string, stat: string) => round((m[`${name}{stat="${stat}"}`] ?? NaN) * 1000, 2);
+      const stats = (name: string) => ({
+        p50: ms(name, 'p50'),
+        p99: ms(name, 'p99'),
+        max: ms(name, 'max'),
+        mean: ms(name, 'mean'),
+      });
       f.eventLoopDelayMs = {
-        scope: 'while sampling, every sample since start-up (lcs_metrics_sample_event_loop_delay_seconds)',
-        p50: d('p50'),
-        p99: d('p99'),
-        max: d('max'),
-        mean: d('mean'),
+        scope:
+          'while sampling, every sample since start-up: time between ticks of a 2 ms timer (lcs_metrics_sample_event_loop_delay_seconds)',
+        ...stats('lcs_metrics_sample_event_loop_delay_seconds'),
         readings: m['lcs_metrics_sample_event_loop_delay_seconds{stat="count"}'],
+      };
+      f.turnCpuMs = {
+        scope: 'CPU of the event-loop thread between the same ticks (lcs_metrics_sample_turn_cpu_seconds)',
+        ...stats('lcs_metrics_sample_turn_cpu_seconds'),
       };
       f.memoryMB = Object.fromEntries(
         Object.entries(m)
@@ -409,7 +447,21 @@ for (const name of peerNames) {
   }
 }
 
+/** What a sample's cost grows with: processes (processes, Telegraf's netstat walks their fds) and sockets. */
+function hostSize(): { processes: number; tcpSockets: number } {
+  const processes = readdirSync('/proc').filter((e) => /^\d+$/.test(e)).length;
+  let tcpSockets = 0;
+  for (const f of ['/proc/net/tcp', '/proc/net/tcp6'])
+    try {
+      tcpSockets += readFileSync(f, 'utf8').trim().split('\n').length - 1;
+    } catch {
+      // No IPv6.
+    }
+  return { processes, tcpSockets };
+}
+
 const load0 = loadavg();
+const size0 = hostSize();
 const started = Date.now();
 say(
   `${prepared.length} peers, ${samples} samples at ${intervalS} s each, ${flags.sequential ? 'one after another' : 'side by side'} (~${Math.ceil(((flags.sequential ? prepared.length : 1) * samples * intervalS + 20) / 60)} min)`,
@@ -445,6 +497,8 @@ const result = {
     kernel: release(),
     loadBefore: load0.map((l) => round(l, 2)),
     loadAfter: loadavg().map((l) => round(l, 2)),
+    before: size0,
+    after: hostSize(),
   },
   intervalSeconds: intervalS,
   samples,

@@ -3,14 +3,15 @@
 // event loop that holds it for more than 5 ms.
 //
 // A stall is the time between two turns of the event loop. Measured in wall-clock time
-// (perf_hooks.monitorEventLoopDelay, as the service's /metrics does) it also counts the time
-// the operating system gave the core to another process: on CI's two cores, with Kafka,
-// Elasticsearch and kube-apiserver running, that alone put every round at 6–11 ms. What the
-// sampler itself holds the loop for is the CPU time this thread spends between two turns
-// (process.threadCpuUsage, which counts nothing while the thread is preempted or waiting), so
-// the bound is asserted on that, ticking every millisecond, and the wall-clock figure is
-// printed beside it. bench/metrics reports both over a few hundred samples. Samples are 50 ms
-// apart, as they are spread out (an interval apart) in the service.
+// (perf_hooks.monitorEventLoopDelay here; the service's gauge
+// lcs_metrics_sample_event_loop_delay_seconds measures the same way while it samples) it also
+// counts the time the operating system gave the core to another process: on CI's two cores,
+// with Kafka, Elasticsearch and kube-apiserver running, that alone put every round at 6–11 ms.
+// What the sampler itself holds the loop for is the CPU time this thread spends between two
+// turns (process.threadCpuUsage, which counts nothing while the thread is preempted or
+// waiting), so the bound is asserted on that, ticking every millisecond, and the wall-clock
+// figure is printed beside it. bench/metrics reports the wall-clock figure over a few hundred
+// samples. Samples are 50 ms apart, as they are spread out (an interval apart) in the service.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
