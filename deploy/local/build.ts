@@ -16,6 +16,11 @@ export const BUILD_STAMP = path.join(BUILD_DIR, '.stamp');
 export const BUILT_MAIN = path.join(BUILD_DIR, 'cmd', 'lcs', 'main.js');
 const SOURCE_DIRS = ['cmd', 'common', 'agent', 'transfer', 'metrics', 'operator', 'console'];
 const INPUTS = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
+/**
+ * Files the compiled code reads beside itself at run time, copied verbatim: the console's web
+ * UI (console/ui/, served from its TypeScript sources by stripping types per request).
+ */
+const ASSET_DIRS = ['console/ui'];
 
 function newestSource(root: string): number {
   let newest = 0;
@@ -65,6 +70,9 @@ export function ensureBuild(log: (line: string) => void = () => {}): string {
     const out = (err as { stdout?: Buffer }).stdout?.toString() ?? String(err);
     throw new Error(`compiling failed; fix these errors (npm run typecheck shows the same):\n${out}`);
   }
+  for (const dir of ASSET_DIRS)
+    if (fs.existsSync(path.join(REPO_ROOT, dir)))
+      fs.cpSync(path.join(REPO_ROOT, dir), path.join(BUILD_DIR, dir), { recursive: true });
   fs.writeFileSync(BUILD_STAMP, new Date().toISOString() + '\n');
   log(`compiled in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return BUILT_MAIN;
