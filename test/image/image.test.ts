@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   appendFileSync,
+  chmodSync,
   chownSync,
   mkdirSync,
   readFileSync,
@@ -20,7 +21,7 @@ import { join } from 'node:path';
 import { adhocEntryKey } from '../../common/keyspace.ts';
 import { DOCKERFILE, ensureImage } from '../../deploy/image/build.ts';
 import { checkDelivery, missing } from '../agent/delivery-check.ts';
-import { endOffsetSum } from '../support/kafka.ts';
+import { endOffsetSum, readTopic } from '../support/kafka.ts';
 import { usePipeline, waitForTailer } from '../support/pipeline.ts';
 import { podman, podmanOk, processIds, runFlags } from '../support/podman.ts';
 import { waitFor } from '../support/wait.ts';
@@ -35,6 +36,77 @@ function dockerfileUser(): { uid: number; gid: number } {
   assert.ok(users.length > 0, 'deploy/Dockerfile names a numeric USER uid:gid');
   const last = users.at(-1)!;
   return { uid: Number(last[1]), gid: Number(last[2]) };
+}
+
+/**
+ * `lcs agent` in a detached container hardened as the chart runs it (read-only root, no
+ * capabilities, no privilege escalation), on the host network, the log folder mounted
+ * read-only at /var/log/app and the checkpoint folder at the image's LCS_STATE_DIR.
+ */
+async function startAgent(
+  suffix: string,
+  logs: string,
+  state: string,
+  extra: string[] = [],
+): Promise<string> {
+  const name = `lcs-test-${suffix}`;
+  containers.push(name);
+  await podmanOk([
+    'run',
+    '--detach',
+    '--name',
+    name,
+    ...runFlags(),
+    '--read-only',
+    '--cap-drop',
+    'ALL',
+    '--security-opt',
+    'no-new-privileges',
+    ...extra,
+    '--network',
+    'host',
+    '--volume',
+    `${logs}:/var/log/app:ro`,
+    '--volume',
+    `${state}:/var/lib/lcs/agent`,
+    '--env',
+    `LCS_ETCD_ENDPOINTS=${process.env.LCS_ETCD_ENDPOINTS ?? 'http://127.0.0.1:2379'}`,
+    '--env',
+    `LCS_KAFKA_BROKERS=${process.env.LCS_KAFKA_BROKERS ?? '127.0.0.1:9092'}`,
+    '--env',
+    `LCS_NODE_NAME=${p.node}`,
+    '--env',
+    'LCS_STATUS_INTERVAL=500ms',
+    '--env',
+    'LCS_LOG_LEVEL=info',
+    image,
+    'agent',
+  ]);
+  return name;
+}
+
+async function logsOf(name: string): Promise<string> {
+  const r = await podman(['logs', name]);
+  return (r.stdout + r.stderr).split('\n').slice(-30).join('\n');
+}
+
+/** A folder for one container's mounts: logs (read-only inside) and checkpoints (the image user's). */
+function mounts(sub: string): { logs: string; state: string } {
+  const { uid, gid } = dockerfileUser();
+  const logs = join(p.dir, sub, 'logs');
+  const state = join(p.dir, sub, 'checkpoints');
+  mkdirSync(logs, { recursive: true });
+  mkdirSync(state, { recursive: true });
+  // The checkpoint volume belongs to the image's user, as the chart's hostPath must.
+  chownSync(state, uid, gid);
+  return { logs, state };
+}
+
+/** A log file as a container runtime writes pod logs: root:root, not readable by others. */
+function rootOnlyFile(file: string): void {
+  writeFileSync(file, '');
+  chownSync(file, 0, 0);
+  chmodSync(file, 0o640);
 }
 
 before(async () => {
@@ -68,56 +140,18 @@ test('the entrypoint is lcs: `--help` lists the commands; the image holds the bu
   );
 });
 
-test('lcs agent in a container: a mounted folder reaches Kafka exactly once, as the Dockerfile user, across a new container', async () => {
+test('lcs agent in a container (group 0, read-only root, no capabilities): a mounted folder reaches Kafka exactly once, as the Dockerfile user, across a new container', async () => {
   const { uid, gid } = dockerfileUser();
-  const logs = join(p.dir, 'mounted');
-  const state = join(p.dir, 'checkpoints');
-  mkdirSync(logs, { recursive: true });
-  mkdirSync(state, { recursive: true });
-  // The checkpoint volume belongs to the image's user, as the chart's hostPath must.
-  chownSync(state, uid, gid);
+  const { logs, state } = mounts('delivery');
   const file = join(logs, 'app.log');
-  writeFileSync(file, '');
+  rootOnlyFile(file);
   const inside = '/var/log/app/app.log'; // under the agent's default allowed root, /var/log
   const topic = `image-${p.id}`;
   await etcd
     .put(adhocEntryKey('img'))
     .value(JSON.stringify({ source: { files: { paths: [inside] } }, topic, startAt: 'beginning' }));
 
-  const start = async (n: number): Promise<string> => {
-    const name = `lcs-test-${p.id}-${n}`;
-    containers.push(name);
-    await podmanOk([
-      'run',
-      '--detach',
-      '--name',
-      name,
-      ...runFlags(),
-      '--network',
-      'host',
-      '--volume',
-      `${logs}:/var/log/app:ro`,
-      '--volume',
-      `${state}:/var/lib/lcs/agent`,
-      '--env',
-      `LCS_ETCD_ENDPOINTS=${process.env.LCS_ETCD_ENDPOINTS ?? 'http://127.0.0.1:2379'}`,
-      '--env',
-      `LCS_KAFKA_BROKERS=${process.env.LCS_KAFKA_BROKERS ?? '127.0.0.1:9092'}`,
-      '--env',
-      `LCS_NODE_NAME=${p.node}`,
-      '--env',
-      'LCS_STATUS_INTERVAL=500ms',
-      '--env',
-      'LCS_LOG_LEVEL=info',
-      image,
-      'agent',
-    ]);
-    return name;
-  };
-  const logsOf = async (name: string) => {
-    const r = await podman(['logs', name]);
-    return (r.stdout + r.stderr).split('\n').slice(-30).join('\n');
-  };
+  const start = (n: number) => startAgent(`${p.id}-${n}`, logs, state, ['--group-add', '0']);
   const write = (from: number, n: number) =>
     appendFileSync(file, Array.from({ length: n }, (_, i) => `img ${from + i} ${'x'.repeat(60)}\n`).join(''));
 
@@ -131,6 +165,11 @@ test('lcs agent in a container: a mounted folder reaches Kafka exactly once, as 
   const ids = processIds(pid);
   assert.deepEqual(ids.uids, [uid, uid, uid, uid], `the agent runs as uid ${uid} (Dockerfile USER)`);
   assert.deepEqual(ids.gids, [gid, gid, gid, gid], `the agent runs as gid ${gid}`);
+  assert.deepEqual(
+    [...ids.groups].sort((a, b) => a - b),
+    [0, gid],
+    'its one extra: the supplementary group 0 that reads root:root 0640 logs',
+  );
   assert.match(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), /\.lcs\/build\/cmd\/lcs\/main\.js\0agent/);
 
   const FIRST = 3000;
@@ -168,4 +207,40 @@ test('lcs agent in a container: a mounted folder reaches Kafka exactly once, as 
   assert.equal(d.linesWithTwoIds, 0);
   assert.equal(await endOffsetSum(kafka, topic), TOTAL, 'nothing beyond the lines in the topic');
   await podmanOk(['stop', '--time', '60', second], 90000);
+});
+
+test('without group 0 the agent (uid 10001) cannot read a root:root 0640 log: it says so, and a readable file still flows', async () => {
+  const { logs, state } = mounts('denied');
+  const locked = join(logs, 'locked.log');
+  rootOnlyFile(locked);
+  const open = join(logs, 'open.log');
+  writeFileSync(open, 'denied 0 readable\n', { mode: 0o644 });
+  appendFileSync(locked, 'denied 1 locked\n');
+  const topic = `image-denied-${p.id}`;
+  await etcd.put(adhocEntryKey('denied')).value(
+    JSON.stringify({
+      source: { files: { paths: ['/var/log/app/open.log', '/var/log/app/locked.log'] } },
+      topic,
+      startAt: 'beginning',
+    }),
+  );
+  const name = await startAgent(`${p.id}-denied`, logs, state);
+  const error = await waitFor(
+    'the agent reporting that it cannot read locked.log',
+    async () => {
+      const s = await p.agentStatus();
+      const t = s?.tailers.find((x) => x.collection === 'adhoc/denied' && x.file.endsWith('locked.log'));
+      const errors = [t?.lastError ?? '', ...(s?.collections['adhoc/denied']?.errors ?? [])].join(' ');
+      return /EACCES|permission/i.test(errors) ? errors : undefined;
+    },
+    { timeoutMs: 90000, intervalMs: 250 },
+  ).catch(async (err: Error) => {
+    throw new Error(`${err.message}\ncontainer log:\n${await logsOf(name)}`);
+  });
+  assert.match(error, /locked\.log/, `the error names the file: ${error}`);
+  const records = await readTopic(kafka, topic, 1, 60000);
+  assert.deepEqual(
+    records.map((r) => (JSON.parse(r.value) as { message: string }).message),
+    ['denied 0 readable'],
+  );
 });
