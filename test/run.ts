@@ -75,8 +75,8 @@ if (selected.some((f) => readFileSync(resolve(root, f), 'utf8').includes('suppor
   }
 }
 
-// The container image (test/image/) is built before the tests too: ≈3 min cold (the Debian +
-// Node base ≈1 min once per machine, the image ≈1 min), a second when nothing changed.
+// The container image (test/image/) is built before the tests too: ≈2½ min cold (the tools
+// 15 s, the Debian + Node base ≈1 min once per machine, the image ≈1–1½ min), 1 s unchanged.
 if (selected.some((f) => readFileSync(resolve(root, f), 'utf8').includes('deploy/image/build.ts'))) {
   try {
     await ensureImage((l) => say(`image: ${l}`));

@@ -425,7 +425,7 @@ export async function buildImage(
   }
   const previous = await imageId(image).catch(() => undefined);
   const npmFlags = await npmBuildFlags();
-  log(`image ${image}: buildah bud -f deploy/Dockerfile --build-arg BASE=${base} (≈2 min cold)…`);
+  log(`image ${image}: buildah bud -f deploy/Dockerfile --build-arg BASE=${base} (≈1½ min cold)…`);
   await withoutLeftovers(() =>
     runShown(
       'buildah',
