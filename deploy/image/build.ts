@@ -449,7 +449,9 @@ export async function buildImage(
       log,
       {
         what: `buildah bud of ${image}`,
-        hint: 'a failing RUN step shows its own error above; npm ci needs the npm registry, tsc errors are the same as `npm run typecheck`',
+        hint:
+          'a failing RUN step shows its own error above (npm ci needs the npm registry; tsc errors are those of `npm run typecheck`); ' +
+          '"does not match our storage graph driver" means the default storage already uses another driver: set LCS_CONTAINERS_ROOT to a folder of its own',
       },
     ),
   );
