@@ -4,11 +4,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { matchesGlob } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { stripTypeScriptTypes } from 'node:module';
 import { collectEntrySchema, parseCollectEntry, indexBase } from '../common/schema/collect-entry.ts';
 import {
   AUDIT_PREFIX,
@@ -28,6 +24,7 @@ import { ConsoleStore, StoreError, writableKey, type Actor } from './store.ts';
 import type { LogSearch } from './search.ts';
 import type { DeadLetters } from './dlq.ts';
 import type { HostMetricsReader } from './hosts.ts';
+import { uiAsset } from './ui-assets.ts';
 
 export interface ConsoleServerDeps {
   auth: Authenticator;
@@ -44,16 +41,6 @@ export interface ConsoleServerDeps {
   tailPollMs?: number;
 }
 
-const UI_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'ui');
-const STATIC_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.ts': 'text/javascript; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-};
-
 type Handler = (
   req: IncomingMessage,
   res: ServerResponse,
@@ -66,7 +53,6 @@ export class ConsoleServer {
   private readonly d: ConsoleServerDeps;
   private server: Server | undefined;
   private readonly routes: [string, RegExp, Handler][] = [];
-  private readonly assets = new Map<string, Buffer>();
   requests = 0;
   errors = 0;
 
@@ -502,31 +488,16 @@ export class ConsoleServer {
   private async asset(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD')
       throw new HttpError(405, `no ${req.method} ${pathname}`);
-    const rel = pathname === '/' ? 'index.html' : pathname.replace(/^\/ui\//, '');
-    const file = path.join(UI_DIR, rel);
-    const ext = path.extname(file);
-    if (!file.startsWith(UI_DIR + path.sep) || !STATIC_TYPES[ext] || rel.includes('..'))
-      throw new HttpError(404, `no ${pathname}`);
-    let body = this.assets.get(file);
-    if (!body) {
-      let data: Buffer;
-      try {
-        data = await readFile(file);
-      } catch {
-        throw new HttpError(404, `no ${pathname}`);
-      }
-      body =
-        ext === '.ts' ? Buffer.from(stripTypeScriptTypes(data.toString('utf8'), { mode: 'strip' })) : data;
-      this.assets.set(file, body);
-    }
+    const asset = await uiAsset(pathname);
+    if (!asset) throw new HttpError(404, `no ${pathname}`);
     res
       .writeHead(200, {
         ...SECURITY_HEADERS,
-        'content-type': STATIC_TYPES[ext]!,
-        'content-length': body.length,
+        'content-type': asset.contentType,
+        'content-length': Buffer.byteLength(asset.body),
         'cache-control': 'no-cache',
       })
-      .end(req.method === 'HEAD' ? undefined : body);
+      .end(req.method === 'HEAD' ? undefined : asset.body);
   }
 }
 

@@ -7,6 +7,7 @@ import { silentLogger } from '../common/observe/logger.ts';
 import { FakeClock } from '../common/time/fake-clock.ts';
 import { Controller, type ControllerView } from './controller.ts';
 import type { EntryWriter } from './etcd-entries.ts';
+import { kubeError } from './errors.ts';
 import type { KubeClient } from './kube-client.ts';
 import type { EtcdWrite, ObservedEntry } from './reconcile.ts';
 import { FINALIZER, type LogCollection } from './resource.ts';
@@ -15,7 +16,7 @@ const KEY = 'team-a/web';
 const ETCD_KEY = k8sEntryKey('team-a', 'web');
 
 /** Kubernetes, etcd and the caches in memory; the caches follow every write at once. */
-function world(opts: { failWrites?: number; error?: () => Error } = {}) {
+function world(opts: { failWrites?: number; error?: () => Error; cacheLagsDeletion?: boolean } = {}) {
   const clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z'));
   let rv = 1;
   const resources = new Map<string, LogCollection>([
@@ -35,6 +36,8 @@ function world(opts: { failWrites?: number; error?: () => Error } = {}) {
   const writes: { at: number; write: EtcdWrite }[] = [];
   const attempts: number[] = [];
   let failWrites = opts.failWrites ?? 0;
+  let finalizerCalls = 0;
+  let deleted = false;
   const store = (r: LogCollection): LogCollection => {
     const next = { ...r, metadata: { ...r.metadata, resourceVersion: String(++rv) } };
     resources.set(KEY, next);
@@ -43,8 +46,20 @@ function world(opts: { failWrites?: number; error?: () => Error } = {}) {
   const kube: KubeClient = {
     path: '/apis/lcs.dev/v1/logcollections',
     list: () => Promise.resolve({ items: [...resources.values()] }),
-    setFinalizers: (r, finalizers) =>
-      Promise.resolve(store({ ...r, metadata: { ...r.metadata, finalizers } })),
+    setFinalizers: (r, finalizers) => {
+      finalizerCalls++;
+      if (opts.cacheLagsDeletion && r.metadata.deletionTimestamp && finalizers.length === 0) {
+        // The server deletes the object and answers with its last state; the informer's
+        // DELETED event has not arrived yet, so the cache still shows the finalizer.
+        if (deleted) return Promise.reject(kubeError('updating the finalizers of team-a/web', { code: 404 }));
+        deleted = true;
+        return Promise.resolve({
+          ...r,
+          metadata: { ...r.metadata, finalizers, resourceVersion: String(++rv) },
+        });
+      }
+      return Promise.resolve(store({ ...r, metadata: { ...r.metadata, finalizers } }));
+    },
     writeStatus: (r, status) => Promise.resolve(store({ ...r, status })),
     emit: () => Promise.resolve(),
   };
@@ -99,6 +114,14 @@ function world(opts: { failWrites?: number; error?: () => Error } = {}) {
     attempts,
     drain,
     setReady: (r: boolean) => (ready = r),
+    finalizerCalls: () => finalizerCalls,
+    markDeleted: () => {
+      const r = resources.get(KEY)!;
+      resources.set(KEY, {
+        ...r,
+        metadata: { ...r.metadata, deletionTimestamp: '2026-01-01T00:00:01Z', resourceVersion: String(++rv) },
+      });
+    },
   };
 }
 
@@ -169,4 +192,22 @@ test('stop clears the pending retries: nothing fires afterwards', async () => {
   assert.equal(w.clock.pending, 0);
   await w.clock.advance(60_000);
   assert.equal(w.attempts.length, 1);
+});
+
+test('a trigger between releasing the finalizer and the DELETED event does not release it again', async () => {
+  // Seen on the real API server (test/kube/e2e): the second release got a 404 and armed a retry.
+  const w = world({ cacheLagsDeletion: true });
+  w.controller.enqueue(KEY);
+  await w.drain();
+  assert.equal(w.finalizerCalls(), 1, 'added');
+  w.markDeleted();
+  w.controller.enqueue(KEY);
+  await w.drain();
+  assert.equal(w.entries.has(ETCD_KEY), false, 'entry removed');
+  assert.equal(w.finalizerCalls(), 2, 'released');
+  w.controller.enqueue(KEY); // say, an agent's status changed
+  await w.drain();
+  assert.equal(w.finalizerCalls(), 2, 'not released twice');
+  assert.equal(w.clock.pending, 0, 'no retry armed');
+  assert.equal(w.controller.idle, true);
 });

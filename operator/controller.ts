@@ -242,11 +242,15 @@ export class Controller {
       if (acted) continue;
       if (!resource) return;
       if (r.finalizer === 'remove') {
-        await kube.setFinalizers(
-          resource,
-          (resource.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
+        // Remembered like any write: the informer still shows the finalizer until its DELETED
+        // (or MODIFIED) event, and a trigger in between must not release it again (a 404).
+        this.remember(
+          key,
+          await kube.setFinalizers(
+            resource,
+            (resource.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
+          ),
         );
-        this.objects.delete(key);
         logger.info('released the finalizer', { resource: key });
       }
       if (r.status) {

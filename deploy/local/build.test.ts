@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BUILT_MAIN, buildIsFresh, ensureBuild } from './build.ts';
+import { BUILD_DIR, BUILT_MAIN, buildIsFresh, ensureBuild } from './build.ts';
 import { REPO_ROOT } from './layout.ts';
 import { nodeFlagsFor } from '../../cmd/lcs/commands.ts';
 
@@ -109,4 +109,22 @@ test('the compiled CLI runs and says what the sources say', () => {
   const compiled = help(BUILT_MAIN);
   assert.match(compiled, /--agent-batch-bytes/);
   assert.equal(compiled, help(path.join(REPO_ROOT, 'cmd/lcs/main.ts')));
+});
+
+test("the build carries the console's web UI: the compiled server serves it, tests and the UI's tsconfig left out", async () => {
+  ensureBuild();
+  const ui = path.join(BUILD_DIR, 'console', 'ui');
+  const files = fs.readdirSync(ui).sort();
+  assert.ok(
+    files.includes('index.html') && files.includes('app.ts') && files.includes('style.css'),
+    files.join(' '),
+  );
+  assert.ok(!files.some((f) => f.endsWith('.test.ts') || f === 'tsconfig.json'), files.join(' '));
+  const { uiAsset } = (await import(
+    path.join(BUILD_DIR, 'console', 'ui-assets.js')
+  )) as typeof import('../../console/ui-assets.ts');
+  const page = await uiAsset('/');
+  assert.match(String(page?.body), /<html/i);
+  const app = await uiAsset('/ui/app.ts');
+  assert.equal(app?.contentType, 'text/javascript; charset=utf-8');
 });

