@@ -26,7 +26,6 @@ import {
   numbered,
   useEtcd,
   waitForTailer,
-  type Pipeline,
 } from '../support/pipeline.ts';
 import { makeTestPki } from '../support/tls.ts';
 import { waitFor } from '../support/wait.ts';
