@@ -20,13 +20,7 @@ import {
   adhocEntryKey,
 } from '../../common/keyspace.ts';
 import { count, deleteIndices, refresh } from '../support/elasticsearch.ts';
-import {
-  appendLines,
-  newPipeline,
-  numbered,
-  useEtcd,
-  waitForTailer,
-} from '../support/pipeline.ts';
+import { appendLines, newPipeline, numbered, useEtcd, waitForTailer } from '../support/pipeline.ts';
 import { makeTestPki } from '../support/tls.ts';
 import { waitFor } from '../support/wait.ts';
 
