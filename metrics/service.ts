@@ -211,6 +211,7 @@ export class MetricsService {
   /** One interval (`time`: its boundary, in seconds): host points, pipeline points, handed to the shipper. Never throws. */
   private async sample(time: number): Promise<void> {
     const t0 = performance.now();
+    this.m.sampleDelay.begin();
     try {
       const host = await this.sampler.sample(this.tags, time);
       const errors: Record<string, string> = {};
@@ -240,6 +241,7 @@ export class MetricsService {
       this.m.errors.inc({ stage: 'sample' });
       this.d.logger.error('sample failed', { error: describeError(err) });
     }
+    this.m.sampleDelay.end();
     this.counts.samples++;
     this.m.samples.inc();
     this.lastSampleAt = this.d.clock.now();

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen } from 'cockatiel';
 import { Etcd3, isRecoverableError, type IOptions } from 'etcd3';
 import type { SettingValues } from '../config/settings.ts';
+import { rememberTarget } from './explain.ts';
 
 export function etcdOptions(s: SettingValues, read: (p: string) => Buffer = readFileSync): IOptions {
   const opts: IOptions = {
@@ -38,5 +39,13 @@ export function etcdOptions(s: SettingValues, read: (p: string) => Buffer = read
 }
 
 export function createEtcd(s: SettingValues): Etcd3 {
-  return new Etcd3(etcdOptions(s));
+  const opts = etcdOptions(s);
+  const etcd = new Etcd3(opts);
+  rememberTarget(etcd, {
+    endpoints: opts.hosts as string[],
+    ...(opts.credentials?.rootCertificate?.length ? { ca: opts.credentials.rootCertificate } : {}),
+    ...(opts.credentials?.certChain ? { cert: opts.credentials.certChain } : {}),
+    ...(opts.credentials?.privateKey ? { key: opts.credentials.privateKey } : {}),
+  });
+  return etcd;
 }

@@ -7,6 +7,7 @@ import type { Etcd3, Watcher } from 'etcd3';
 import type { Logger } from '../observe/logger.ts';
 import type { RawValue } from '../config/snapshot.ts';
 import { describeError } from '../errors.ts';
+import { explainEtcdError } from './explain.ts';
 import { Backoff } from '../time/backoff.ts';
 import { sleep, systemClock, type Clock } from '../time/clock.ts';
 
@@ -49,6 +50,9 @@ export class EtcdMirror {
   private state = new Map<string, RawValue>();
   private revision = 0;
   private stopped = false;
+  /** The current failure streak's reason was looked up and logged. */
+  private explained = false;
+  private problem: string | undefined;
   private watchers: Watcher[] = [];
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
@@ -95,14 +99,23 @@ export class EtcdMirror {
         const ended = await this.cycle(firstListed);
         if (this.stopped) break; // our own stop(), not something to warn about
         backoff.reset();
+        this.explained = false;
         delay = backoff.next();
         this.opts.onConnection?.(false, ended);
         this.opts.logger.warn('etcd watch ended; re-listing', { reason: ended });
       } catch (err) {
         if (this.stopped) break;
         delay = backoff.next();
-        this.opts.onConnection?.(false, describeError(err));
-        this.opts.logger.warn('etcd list failed; retrying', { error: describeError(err), retryInMs: delay });
+        // Once per failure streak, the reason in words, with the setting to change.
+        if (!this.explained) this.problem = await explainEtcdError(this.opts.etcd, err);
+        const problem = this.problem;
+        this.explained = true;
+        this.opts.onConnection?.(false, problem ?? describeError(err));
+        this.opts.logger.warn('etcd list failed; retrying', {
+          error: describeError(err),
+          ...(problem ? { problem } : {}),
+          retryInMs: delay,
+        });
       }
       await this.dropWatchers();
       if (this.stopped) break;

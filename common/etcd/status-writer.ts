@@ -5,6 +5,7 @@
 import type { Etcd3, Lease } from 'etcd3';
 import type { Logger } from '../observe/logger.ts';
 import { describeError } from '../errors.ts';
+import { explainEtcdError } from './explain.ts';
 import { sleep, systemClock, unref, type Clock, type TimerHandle } from '../time/clock.ts';
 
 export interface StatusWriterOptions {
@@ -57,12 +58,15 @@ export class StatusWriter {
         if (this.lastError) this.opts.logger.info('status writes work again', { key: this.opts.key });
         this.lastError = undefined;
       } catch (err) {
-        // Logged once per outage, not once per interval.
-        if (!this.lastError)
+        // Logged once per outage, not once per interval, with the reason in words.
+        if (!this.lastError) {
+          const problem = await explainEtcdError(this.opts.etcd, err);
           this.opts.logger.warn('status write failed; retrying every interval', {
             key: this.opts.key,
             error: describeError(err),
+            ...(problem ? { problem } : {}),
           });
+        }
         this.lastError = describeError(err);
         this.dropLease();
       }

@@ -18,6 +18,7 @@ import { elasticsearch } from './elasticsearch.ts';
 import { influxdb } from './influxdb.ts';
 import { victoriametrics } from './victoriametrics.ts';
 import { kube } from './kube.ts';
+import { clusterEndpointEnv, clustersDown, clustersUp, parseClusterNames } from './clusters.ts';
 
 export type { ServiceName } from './layout.ts';
 export { SERVICE_NAMES } from './layout.ts';
@@ -262,6 +263,8 @@ async function status(): Promise<boolean> {
 
 const USAGE = `usage: services.ts <command>
   up [names…]              install if needed, start, wait until healthy (idempotent; kube only when named)
+  up --cluster [names…]    Kafka (3 KRaft nodes, RF 3, min ISR 2), etcd (3 members), Elasticsearch (3 nodes)
+  down --cluster [names…]  stop the clusters (their data stays under <services>/cluster)
   install [names…]         install only (kube: build Kubernetes into ~/.cache/lcs/kube unless built)
   down [--purge] [names…]  stop in reverse order; --purge also deletes data and logs
   status                   one line per service (exit 1 unless all are healthy)
@@ -273,6 +276,19 @@ services: ${SERVICE_NAMES.join(', ')}; state in ${path.dirname(servicePaths('etc
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   const log: Log = (line) => console.log(`[services] ${line}`);
+  if (rest.includes('--cluster') && (command === 'up' || command === 'down')) {
+    const names = parseClusterNames(rest);
+    const started = Date.now();
+    if (command === 'down') {
+      await clustersDown(names, log);
+      return 0;
+    }
+    const c = await clustersUp(names, log);
+    log(`clusters up in ${seconds(started)}; point the components at them with:`);
+    for (const [k, v] of Object.entries(clusterEndpointEnv(c)))
+      if (names.some((n) => k.includes(n.toUpperCase()))) console.log(`  export ${k}=${v}`);
+    return 0;
+  }
   switch (command) {
     case 'up': {
       const started = Date.now();

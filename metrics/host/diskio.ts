@@ -1,6 +1,7 @@
 // diskio: Telegraf's inputs.diskio with its defaults (every device, no serial tag), from
 // /proc/diskstats as gopsutil reads it: sectors are 512 bytes whatever the device's sector
-// size (the kernel counts in 512-byte units).
+// size (the kernel counts in 512-byte units), and a device whose counters are all zero (an
+// unused loop or zram device) is left out, as gopsutil's IOCounters does.
 
 import { int, type Point } from '../point.ts';
 
@@ -10,6 +11,7 @@ export function diskioPoints(diskstats: string, tags: Record<string, string>, ti
     const f = line.trim().split(/\s+/);
     if (f.length < 14) continue;
     const n = (i: number) => int(Number(f[i]) || 0);
+    if (f.slice(3, 14).every((v) => Number(v) === 0)) continue;
     out.push({
       measurement: 'diskio',
       tags: { ...tags, name: f[2]! },

@@ -129,6 +129,15 @@ test('disk: HOST_MOUNT_PREFIX is added for statfs and stripped from the path tag
   assert.deepEqual(mountPaths('/var', ''), { stat: '/var', tag: '/var' });
 });
 
+test('diskio: a device with every counter at zero is left out, as gopsutil (Telegraf) does', () => {
+  const stats =
+    '   7       0 loop0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n 254 0 vda 0 0 0 0 1 0 8 0 0 0 0 0 0 0 0 0 0\n';
+  assert.deepEqual(
+    diskioPoints(stats, T, 1).map((p) => p.tags.name),
+    ['vda'],
+  );
+});
+
 test('diskio: /proc/diskstats columns, sectors of 512 bytes', () => {
   const [p] = diskioPoints('   8       0 sda 10 1 64 7 20 2 128 9 3 30 40 0 0 0 0\n   7 0 short 1 2\n', T, 1);
   assert.deepEqual(p!.tags, { host: 'h', name: 'sda' });

@@ -1,6 +1,8 @@
 // Elasticsearch helpers for tests, over plain HTTP.
 
-export const esUrl = (): string => process.env.LCS_ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200';
+/** The first of LCS_ELASTICSEARCH_URL's nodes (a cluster's are comma-separated): the tests' own calls go there. */
+export const esUrl = (): string =>
+  (process.env.LCS_ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200').split(',')[0]!;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Elasticsearch answers vary per API
 async function es(method: string, path: string, body?: unknown): Promise<any> {

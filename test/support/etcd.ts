@@ -4,8 +4,9 @@ import { Etcd3 } from 'etcd3';
 
 export const etcdEndpoint = (): string => process.env.LCS_ETCD_ENDPOINTS ?? 'http://127.0.0.1:2379';
 
+/** A client on the test etcd; LCS_ETCD_ENDPOINTS may name every member of a cluster, comma-separated. */
 export function testEtcd(endpoint = etcdEndpoint()): Etcd3 {
-  return new Etcd3({ hosts: endpoint });
+  return new Etcd3({ hosts: endpoint.split(',') });
 }
 
 /** Deletes every LCS key, so a test starts from an empty keyspace. */
