@@ -4,6 +4,7 @@
 
 import { Kafka, logLevel, type Consumer, type KafkaConfig, type Producer } from 'kafkajs';
 import type { Logger } from '../common/observe/logger.ts';
+import { kafkaProblem } from '../common/kafka/explain.ts';
 import { describeError } from '../common/errors.ts';
 import { Backoff } from '../common/time/backoff.ts';
 import { sleep, systemClock, type Clock } from '../common/time/clock.ts';
@@ -92,7 +93,7 @@ export class TopicConsumer {
         await this.switchTo(target);
         return;
       } catch (err) {
-        this.lastError = describeError(err);
+        this.lastError = this.explain(err, target);
         await this.stopConsumer();
         this.topics = [];
         const delay = retry.next();
@@ -104,6 +105,17 @@ export class TopicConsumer {
         await sleep(this.clock, delay);
       }
     }
+  }
+
+  /** The error, with what to change when it is a refusal, a bad credential or an untrusted CA. */
+  private explain(err: unknown, topics: string[]): string {
+    const problem = kafkaProblem(err, {
+      user: (this.opts.kafka.sasl as { username?: string } | undefined)?.username,
+      topics,
+      operation: 'Read',
+      group: this.opts.groupId,
+    });
+    return problem ? `${problem} (${describeError(err)})` : describeError(err);
   }
 
   private async switchTo(topics: string[]): Promise<void> {
@@ -136,7 +148,7 @@ export class TopicConsumer {
       this.opts.logger.info('joined group', { assignment: e.payload.memberAssignment });
     });
     c.on(c.events.CRASH, (e) => {
-      this.lastError = describeError(e.payload.error);
+      this.lastError = this.explain(e.payload.error, topics);
       this.opts.logger.warn('consumer crashed; kafkajs restarts it', {
         error: this.lastError,
         restart: e.payload.restart,
