@@ -141,6 +141,7 @@ export class TopicConsumer {
     this.lanes = lanes;
     c.on(c.events.REBALANCING, () => lanes.rebalanced());
     c.on(c.events.GROUP_JOIN, (e) => {
+      this.crashRetry.reset();
       lanes.rebalanced();
       this.assigned.clear();
       for (const [t, ps] of Object.entries(e.payload.memberAssignment)) this.assigned.set(t, ps);
@@ -149,10 +150,15 @@ export class TopicConsumer {
     });
     c.on(c.events.CRASH, (e) => {
       this.lastError = this.explain(e.payload.error, topics);
-      this.opts.logger.warn('consumer crashed; kafkajs restarts it', {
-        error: this.lastError,
-        restart: e.payload.restart,
-      });
+      const restart = e.payload.restart;
+      this.opts.logger.warn(
+        restart ? 'consumer crashed; kafkajs restarts it' : 'consumer crashed for good; starting a new one',
+        { error: this.lastError, restart },
+      );
+      // kafkajs gives up on what it deems non-retriable (a group no ACL allows shows up as
+      // "Failed to find group coordinator"): without a new member this replica would consume
+      // nothing until restarted, even once the ACL is granted.
+      if (!restart) this.changing = this.changing.then(() => this.replaceCrashed(c));
     });
     await c.connect();
     await c.subscribe({ topics, fromBeginning: true });
@@ -236,6 +242,17 @@ export class TopicConsumer {
       }
     }
   }
+
+  /** A member after kafkajs gave up on `crashed`: after a backoff, the wanted topics again. */
+  private async replaceCrashed(crashed: Consumer): Promise<void> {
+    if (this.stopped || this.consumer !== crashed) return;
+    await this.stopConsumer();
+    this.topics = [];
+    await sleep(this.clock, this.crashRetry.next());
+    await this.converge();
+  }
+
+  private readonly crashRetry = new Backoff({ ...START_RETRY, baseMs: 1000, minMs: 1000, maxMs: 30_000 });
 
   private async stopConsumer(): Promise<void> {
     const c = this.consumer;

@@ -82,6 +82,15 @@ test('a consumer group no ACL allows names the group', () => {
   );
 });
 
+test("kafkajs's coordinator failure (its way of saying the group is not allowed) names the group when there is one", () => {
+  const err = new Error('Failed to find group coordinator');
+  assert.match(
+    kafkaProblem(err, { user: 'transfer', operation: 'Read', group: 'g1' }) ?? '',
+    /consumer group g1, .*grant Read on the group to User:transfer/,
+  );
+  assert.equal(kafkaProblem(err, { user: 'transfer', operation: 'Read' }), undefined);
+});
+
 test('an error that names no known problem is left alone', () => {
   assert.equal(
     kafkaProblem(new Error('connect ECONNREFUSED 127.0.0.1:9092'), { operation: 'Write' }),

@@ -55,6 +55,9 @@ export function kafkaProblem(err: unknown, access: KafkaAccess): string | undefi
     );
   if (/group authorization failed|GROUP_AUTHORIZATION_FAILED|not authorized to access group/i.test(all))
     return `Kafka's ACLs do not let ${who} use consumer group ${access.group ?? '(transfer.groupId)'}: grant Read on the group to User:${access.user ?? 'ANONYMOUS'}`;
+  // kafkajs drops the GROUP_AUTHORIZATION_FAILED of FindCoordinator and says only this.
+  if (access.group && /Failed to find group coordinator/i.test(all))
+    return `Kafka named no coordinator for consumer group ${access.group}, which is what it answers when no ACL lets ${who} use the group: grant Read on the group to User:${access.user ?? 'ANONYMOUS'} (or, if Kafka has no ACLs, it is still starting)`;
   if (/cluster authorization failed|CLUSTER_AUTHORIZATION_FAILED/i.test(all))
     return `Kafka's ACLs do not let ${who} do a cluster operation it needs: grant it on the cluster to User:${access.user ?? 'ANONYMOUS'}`;
   return undefined;

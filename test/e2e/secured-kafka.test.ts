@@ -221,3 +221,41 @@ test('a topic no ACL lets the agent write is named with the ACL it lacks; once g
   );
   await deleteIndices(`${forbidden}-*`).catch(() => {});
 });
+
+test('a transfer with a wrong password, or a consumer group no ACL allows, is named; fixed or granted, it indexes what was written meanwhile, once', async () => {
+  await p.transfer!.stop();
+  appendLines(file, numbered('seck', 201, 30));
+  const wrong = p.startTransfer([], kafkaEnv('transfer', wrongPw));
+  await waitFor(
+    'the wrong password named',
+    () => /kafka\.saslUsername and kafka\.saslPasswordFile/.test(wrong.logs()),
+    { timeoutMs: 30_000, intervalMs: 300 },
+  );
+  await wrong.stop();
+  const group = `${p.env.LCS_TRANSFER_GROUP_ID}-ungranted`;
+  const ungranted = p.startTransfer([], {
+    ...kafkaEnv('transfer', transferPw),
+    LCS_TRANSFER_GROUP_ID: group,
+  });
+  await waitFor(
+    'the consumer group without an ACL named',
+    () =>
+      ungranted.logs().includes(`consumer group ${group}`) &&
+      ungranted.logs().includes('grant Read on the group to User:transfer'),
+    { timeoutMs: 30_000, intervalMs: 300 },
+  );
+  appendLines(file, numbered('seck', 231, 20));
+  // Granted, the same process joins the group (kafkajs had given up; the transfer starts a new
+  // member) and indexes everything from the beginning: the documents' ids make that once.
+  await admin.createAcls({ acl: [allow('transfer', AclResourceTypes.GROUP, group, AclOperationTypes.READ)] });
+  await waitFor(
+    'the 50 lines written while the transfer could not read',
+    async () => {
+      await refresh(`${topic}-*`).catch(() => {});
+      return (await count(`${topic}-*`, { match: { 'log.file.path': file } })) === 250;
+    },
+    { timeoutMs: 90_000, intervalMs: 1000 },
+  );
+  await refresh(`${topic}-*`);
+  assert.equal(await count(`${topic}-*`, { match: { 'log.file.path': file } }), 250);
+});
