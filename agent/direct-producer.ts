@@ -26,6 +26,7 @@ import {
 } from '@platformatic/kafka';
 import type { KafkaConfig } from 'kafkajs';
 import { LcsError } from '../common/errors.ts';
+import { kafkaProblem } from '../common/kafka/explain.ts';
 import { refusedStub } from '../common/event/stub.ts';
 import { BATCH_HEADER_BYTES, recordBatchBytes, recordBytes } from './record-batch.ts';
 import { blockOf, type RecordBlock } from './record-block.ts';
@@ -59,6 +60,8 @@ export class DirectProducer implements RecordProducer {
   private readonly pool: ConnectionPool;
   private readonly timeoutMs: number;
   private readonly brokers: string[];
+  /** kafka.saslUsername, for the explanations of refusals (common/kafka/explain.ts). */
+  private readonly user: string | undefined;
   private readonly hashes = new Map<string, number>();
   private stale = false;
 
@@ -81,6 +84,7 @@ export class DirectProducer implements RecordProducer {
     if (typeof config.brokers === 'function')
       throw new TypeError('DirectProducer needs a list of brokers, not a function');
     this.brokers = config.brokers;
+    this.user = (config.sasl as { username?: string } | undefined)?.username;
     const clientId = config.clientId ?? 'lcs';
     const security = securityOptions(config);
     const connectTimeout = config.connectionTimeout ?? 3000;
@@ -106,7 +110,16 @@ export class DirectProducer implements RecordProducer {
   }
 
   async connect(): Promise<void> {
-    await this.metadataClient.metadata({ topics: [] });
+    try {
+      await this.metadataClient.metadata({ topics: [] });
+    } catch (err) {
+      const problem = kafkaProblem(err, { user: this.user, operation: 'Write' });
+      throw new KafkaProduceError(
+        'KAFKA_METADATA_FAILED',
+        `Kafka metadata from ${this.brokers.join(', ')} failed: ${problem ?? innermost(err)}`,
+        { retriable: true, cause: err },
+      );
+    }
   }
 
   async send(block: RecordBlock): Promise<void> {
@@ -119,9 +132,10 @@ export class DirectProducer implements RecordProducer {
       metadata = await this.metadataClient.metadata({ topics, forceUpdate });
     } catch (err) {
       this.stale = true;
+      const problem = kafkaProblem(err, { user: this.user, topics, operation: 'Write' });
       throw new KafkaProduceError(
         'KAFKA_METADATA_FAILED',
-        `Kafka metadata for ${topics.join(', ')} from ${this.brokers.join(', ')} failed: ${innermost(err)}`,
+        `Kafka metadata for ${topics.join(', ')} from ${this.brokers.join(', ')} failed: ${problem ?? innermost(err)}`,
         { retriable: true, cause: err },
       );
     }
@@ -205,7 +219,7 @@ export class DirectProducer implements RecordProducer {
           at: this.now(),
         });
         refused.push(b);
-      } else if (code !== 0) throw partitionError(code, b);
+      } else if (code !== 0) throw partitionError(code, b, this.user);
     }
     return refused;
   }
@@ -377,12 +391,14 @@ function innermost(err: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-function partitionError(code: number, b: PartitionBatch): KafkaProduceError {
+export function partitionError(code: number, b: PartitionBatch, user?: string): KafkaProduceError {
   const id = protocolErrorsCodesById[code] ?? 'UNKNOWN';
   const known = protocolErrors[id];
+  const reason = known?.message ?? `error code ${code}`;
+  const problem = kafkaProblem(new Error(`${id} ${reason}`), { user, topics: [b.topic], operation: 'Write' });
   return new KafkaProduceError(
     `KAFKA_${id}`,
-    `Kafka refused topic ${b.topic} partition ${b.partition}: ${known?.message ?? `error code ${code}`}`,
+    `Kafka refused topic ${b.topic} partition ${b.partition}: ${problem ?? reason}`,
     { retriable: known?.canRetry ?? true },
   );
 }

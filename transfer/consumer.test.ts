@@ -19,10 +19,12 @@ function fakeKafka(opts: { failConnects?: number; commitHangs?: boolean } = {}) 
   const commits: string[] = [];
   const seeks: string[] = [];
   let eachBatch: EachBatch | undefined;
+  /** The event handlers of the latest consumer (each registers its own). */
+  const handlers = new Map<string, (e: unknown) => void>();
   const create = () =>
     ({
       events: { REBALANCING: 'rebalancing', GROUP_JOIN: 'group.join', CRASH: 'crash' },
-      on: () => () => {},
+      on: (name: string, fn: (e: unknown) => void) => (handlers.set(name, fn), () => {}),
       async connect() {
         connects.push(clock.now());
         if (failConnects-- > 0) throw new Error('There is no leader for this topic-partition');
@@ -41,7 +43,8 @@ function fakeKafka(opts: { failConnects?: number; commitHangs?: boolean } = {}) 
       },
       disconnect: async () => {},
     }) as unknown as Consumer;
-  return { clock, create, connects, commits, seeks, batch: () => eachBatch! };
+  const emit = (name: string, e: unknown) => handlers.get(name)?.(e);
+  return { clock, create, connects, commits, seeks, emit, batch: () => eachBatch! };
 }
 
 function member(
@@ -98,6 +101,23 @@ test('a member that cannot start is retried on the clock with a growing delay', 
   assert.deepEqual(gaps, [250, 499, 999], 'jittered ceilings 250·2^n, never under 250 ms');
   assert.deepEqual(c.currentTopics, ['web']);
   assert.equal(c.lastError, undefined);
+  await c.shutdown();
+});
+
+test('a member kafkajs gave up on (a crash without restart) is replaced after a backoff', async () => {
+  const k = fakeKafka();
+  const c = member(k, async () => {});
+  await k.clock.run(c.follow(['web']));
+  k.emit('crash', { payload: { error: new Error('Failed to find group coordinator'), restart: false } });
+  assert.match(c.lastError ?? '', /consumer group g, .*grant Read on the group/);
+  await k.clock.run(c.follow(['web']));
+  assert.equal(k.connects.length, 2, 'a new member');
+  assert.equal(k.connects[1]! - k.connects[0]!, 1000, 'after a second');
+  assert.deepEqual(c.currentTopics, ['web']);
+  // A crash kafkajs recovers from itself is left to it.
+  k.emit('crash', { payload: { error: new Error('The coordinator is loading'), restart: true } });
+  await k.clock.run(c.follow(['web']));
+  assert.equal(k.connects.length, 2);
   await c.shutdown();
 });
 

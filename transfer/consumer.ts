@@ -4,6 +4,7 @@
 
 import { Kafka, logLevel, type Consumer, type KafkaConfig, type Producer } from 'kafkajs';
 import type { Logger } from '../common/observe/logger.ts';
+import { kafkaProblem } from '../common/kafka/explain.ts';
 import { describeError } from '../common/errors.ts';
 import { Backoff } from '../common/time/backoff.ts';
 import { sleep, systemClock, type Clock } from '../common/time/clock.ts';
@@ -92,7 +93,7 @@ export class TopicConsumer {
         await this.switchTo(target);
         return;
       } catch (err) {
-        this.lastError = describeError(err);
+        this.lastError = this.explain(err, target);
         await this.stopConsumer();
         this.topics = [];
         const delay = retry.next();
@@ -104,6 +105,17 @@ export class TopicConsumer {
         await sleep(this.clock, delay);
       }
     }
+  }
+
+  /** The error, with what to change when it is a refusal, a bad credential or an untrusted CA. */
+  private explain(err: unknown, topics: string[]): string {
+    const problem = kafkaProblem(err, {
+      user: (this.opts.kafka.sasl as { username?: string } | undefined)?.username,
+      topics,
+      operation: 'Read',
+      group: this.opts.groupId,
+    });
+    return problem ? `${problem} (${describeError(err)})` : describeError(err);
   }
 
   private async switchTo(topics: string[]): Promise<void> {
@@ -129,6 +141,7 @@ export class TopicConsumer {
     this.lanes = lanes;
     c.on(c.events.REBALANCING, () => lanes.rebalanced());
     c.on(c.events.GROUP_JOIN, (e) => {
+      this.crashRetry.reset();
       lanes.rebalanced();
       this.assigned.clear();
       for (const [t, ps] of Object.entries(e.payload.memberAssignment)) this.assigned.set(t, ps);
@@ -136,11 +149,16 @@ export class TopicConsumer {
       this.opts.logger.info('joined group', { assignment: e.payload.memberAssignment });
     });
     c.on(c.events.CRASH, (e) => {
-      this.lastError = describeError(e.payload.error);
-      this.opts.logger.warn('consumer crashed; kafkajs restarts it', {
-        error: this.lastError,
-        restart: e.payload.restart,
-      });
+      this.lastError = this.explain(e.payload.error, topics);
+      const restart = e.payload.restart;
+      this.opts.logger.warn(
+        restart ? 'consumer crashed; kafkajs restarts it' : 'consumer crashed for good; starting a new one',
+        { error: this.lastError, restart },
+      );
+      // kafkajs gives up on what it deems non-retriable (a group no ACL allows shows up as
+      // "Failed to find group coordinator"): without a new member this replica would consume
+      // nothing until restarted, even once the ACL is granted.
+      if (!restart) this.changing = this.changing.then(() => this.replaceCrashed(c));
     });
     await c.connect();
     await c.subscribe({ topics, fromBeginning: true });
@@ -224,6 +242,17 @@ export class TopicConsumer {
       }
     }
   }
+
+  /** A member after kafkajs gave up on `crashed`: after a backoff, the wanted topics again. */
+  private async replaceCrashed(crashed: Consumer): Promise<void> {
+    if (this.stopped || this.consumer !== crashed) return;
+    await this.stopConsumer();
+    this.topics = [];
+    await sleep(this.clock, this.crashRetry.next());
+    await this.converge();
+  }
+
+  private readonly crashRetry = new Backoff({ ...START_RETRY, baseMs: 1000, minMs: 1000, maxMs: 30_000 });
 
   private async stopConsumer(): Promise<void> {
     const c = this.consumer;

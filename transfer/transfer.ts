@@ -11,6 +11,7 @@ import type { Logger } from '../common/observe/logger.ts';
 import { Registry } from '../common/observe/metrics.ts';
 import { StatusWriter } from '../common/etcd/status-writer.ts';
 import { describeError } from '../common/errors.ts';
+import { kafkaProblem } from '../common/kafka/explain.ts';
 import type { TransferStatus } from '../common/status/transfer.ts';
 import { systemClock, unref, type Clock, type TimerHandle } from '../common/time/clock.ts';
 import { TopicConsumer, type ConsumerOptions } from './consumer.ts';
@@ -196,9 +197,15 @@ export class Transfer {
   }
 
   async start(): Promise<void> {
-    await this.deps.deadLetter
-      .connect()
-      .catch((err) => this.deps.logger.warn('kafka not reachable yet', { error: describeError(err) }));
+    await this.deps.deadLetter.connect().catch((err) => {
+      const problem = kafkaProblem(err, {
+        user: (this.deps.kafka.sasl as { username?: string } | undefined)?.username,
+        operation: 'Write',
+      });
+      this.deps.logger.warn('kafka not reachable yet', {
+        error: problem ? `${problem} (${describeError(err)})` : describeError(err),
+      });
+    });
     await this.watcher.start();
     this.status.start();
   }
