@@ -117,7 +117,8 @@ test('agent and transfer on an etcd with TLS and a role each: every line in Elas
     .put(adhocEntryKey(`sec-${p.id}`))
     .value(JSON.stringify({ source: { files: { paths: [file, file2] } }, topic, startAt: 'beginning' }));
   p.startTransfer([], etcdEnv('transfer', transferPw));
-  p.startAgent([], { ...etcdEnv('agent', agentPw), LCS_ALLOWED_ROOTS: `${p.dir},${second.dir}` });
+  // Each agent may read only its own folder: the second file is the second agent's alone.
+  p.startAgent([], { ...etcdEnv('agent', agentPw), LCS_ALLOWED_ROOTS: p.dir });
   await waitForTailer(p, `adhoc/sec-${p.id}`, file, 30_000);
   await waitFor(
     '200 documents',
@@ -141,7 +142,7 @@ test('agent and transfer on an etcd with TLS and a role each: every line in Elas
 });
 
 test('a wrong password and an untrusted CA are named with the setting to change; fixed, the agent delivers what was written meanwhile, once', async () => {
-  const env = { LCS_ALLOWED_ROOTS: `${p.dir},${second.dir}` };
+  const env = { LCS_ALLOWED_ROOTS: second.dir };
   const wrong = second.startAgent([], { ...etcdEnv('agent', wrongPw), ...env });
   await waitFor(
     'the wrong password named',
