@@ -9,10 +9,10 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import kafkajs, { Kafka, type Admin } from 'kafkajs';
+import { EtcdCluster } from '../../deploy/local/etcd-cluster.ts';
 import { Etcd3 } from 'etcd3';
 import { adhocEntryKey } from '../../common/keyspace.ts';
 import { count, deleteIndices, refresh } from '../support/elasticsearch.ts';
@@ -50,7 +50,7 @@ const file3 = join(second.dir, 'forbidden.log');
 let kafka: SecuredKafka;
 let admin: Admin;
 let etcd: Etcd3;
-let etcdProc: ChildProcess;
+const etcdCluster = new EtcdCluster({ dir: join(p.dir, 'etcd'), basePort: ETCD_PORT, members: 1 });
 
 const kafkaEnv = (user: string, passwordFile: string, ca = pki.ca): Record<string, string> => ({
   LCS_ETCD_ENDPOINTS: ETCD,
@@ -77,24 +77,10 @@ const allow = (
 });
 
 before(async () => {
-  etcdProc = spawn(
-    '/usr/bin/etcd',
-    [
-      '--name=seck',
-      `--data-dir=${join(p.dir, 'etcd-data')}`,
-      `--listen-client-urls=${ETCD}`,
-      `--advertise-client-urls=${ETCD}`,
-      `--listen-peer-urls=http://127.0.0.1:${ETCD_PORT + 1}`,
-      `--initial-advertise-peer-urls=http://127.0.0.1:${ETCD_PORT + 1}`,
-      `--initial-cluster=seck=http://127.0.0.1:${ETCD_PORT + 1}`,
-    ],
-    { stdio: 'ignore' },
-  );
+  // A plain etcd of its own (one member, the project's EtcdCluster): the shared one names
+  // other engineers' topics, which this Kafka rightly refuses.
+  await etcdCluster.up();
   etcd = new Etcd3({ hosts: ETCD });
-  await waitFor('the test etcd', async () => (await etcd.get('/probe').string(), true), {
-    timeoutMs: 30_000,
-    intervalMs: 300,
-  });
   kafka = await startSecuredKafka({
     dir: join(p.dir, 'kafka'),
     port: PORT,
@@ -124,7 +110,7 @@ before(async () => {
 after(async () => {
   await Promise.all([p.stop(), second.stop()]);
   etcd?.close();
-  etcdProc?.kill('SIGKILL');
+  await etcdCluster.down();
   await admin?.disconnect().catch(() => {});
   await kafka?.stop();
   await deleteIndices(`${topic}-*`).catch(() => {});
