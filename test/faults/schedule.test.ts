@@ -192,10 +192,10 @@ interface Fault {
   /** The pipeline must deliver while the fault lasts (e.g. one broker of three down). */
   tolerated: boolean;
   holdMs: number;
-  inject: () => Promise<void>;
-  heal: () => Promise<void>;
+  inject: () => Promise<unknown>;
+  heal: () => Promise<unknown>;
   /** Back to the full cluster before the next fault (a broker in sync, the cluster green). */
-  settle: () => Promise<void>;
+  settle: () => Promise<unknown>;
 }
 
 async function runFault(f: Fault): Promise<FaultRecord> {

@@ -96,9 +96,12 @@ test(`an Elasticsearch node down ${DOWN_MS / 1000} s of three: indexing goes on 
   await waitFor(
     `every shard of ${base}-* with its replica started (green)`,
     async () => {
-      const res = await fetch(`${cluster.url(2)}/_cluster/health/${base}-*?wait_for_status=green&timeout=5s`, {
-        signal: AbortSignal.timeout(15_000),
-      });
+      const res = await fetch(
+        `${cluster.url(2)}/_cluster/health/${base}-*?wait_for_status=green&timeout=5s`,
+        {
+          signal: AbortSignal.timeout(15_000),
+        },
+      );
       return res.ok && ((await res.json()) as { status: string }).status === 'green';
     },
     { timeoutMs: 120000, intervalMs: 500 },
