@@ -3,6 +3,7 @@
 // of one `host`, through InfluxQL on the 1.x /query API (also served by InfluxDB 2.x/3.x's
 // compatibility endpoint and by VictoriaMetrics).
 
+import { influxProblem } from '../common/influx/explain.ts';
 import { StoreError } from './store.ts';
 
 export interface HostMetrics {
@@ -50,7 +51,14 @@ export class HostMetricsReader {
         cause: err,
       });
     }
-    const body = (await res.json().catch(() => ({}))) as {
+    const raw = await res.text().catch(() => '');
+    let parsed: unknown = {};
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      // not JSON (a proxy's error page): the status says what happened
+    }
+    const body = parsed as {
       error?: string;
       results?: {
         error?: string;
@@ -58,11 +66,22 @@ export class HostMetricsReader {
       }[];
     };
     const error = body.error ?? body.results?.find((r) => r.error)?.error;
-    if (!res.ok || error)
+    if (!res.ok || error) {
+      // A refused password or a missing READ grant is the console's configuration: say which
+      // console.influxdb.* setting (or which GRANT) fixes it, as a 503 the UI shows as is.
+      const problem = influxProblem(res.status, raw, {
+        operation: 'read',
+        database: this.o.database,
+        ...(this.o.username ? { user: this.o.username } : {}),
+        credentials:
+          'console.influxdb.username and console.influxdb.passwordFile (LCS_INFLUXDB_USERNAME, LCS_INFLUXDB_PASSWORD_FILE)',
+        databaseSetting: 'console.influxdb.database (LCS_INFLUXDB_DATABASE)',
+      });
       throw new StoreError(
-        res.status === 401 ? 503 : 502,
-        `InfluxDB refused the query: ${error ?? res.status}`,
+        problem ? 503 : 502,
+        `InfluxDB at ${this.o.url} refused the query: ${problem ?? error ?? `HTTP ${res.status}`}`,
       );
+    }
     return body.results?.flatMap((r) => r.series ?? []) ?? [];
   }
 

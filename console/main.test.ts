@@ -44,3 +44,9 @@ test('the defaults: loopback, read-only, a random session key', () => {
       e instanceof ConfigError && e.key === 'console.sessionKeyFile' && /at least 32/.test(e.message),
   );
 });
+
+test("the InfluxDB password comes from console.influxdb.passwordFile, without the file's newline", () => {
+  const s = settings({ LCS_INFLUXDB_PASSWORD_FILE: '/run/secrets/influx' });
+  assert.equal(consoleSecretsFrom(s, () => 'pa ss\n').influxPassword, 'pa ss');
+  assert.equal(consoleSecretsFrom(settings({})).influxPassword, undefined);
+});

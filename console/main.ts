@@ -58,8 +58,12 @@ export function consoleSecretsFrom(
       'console.sessionKeyFile',
       'must hold at least 32 characters (for example `openssl rand -base64 32`)',
     );
+  // Read (it was declared but never read, so the host view went without a password); the
+  // newline an editor or `echo` leaves is not part of the password.
+  const influxPassword = file('console.influxdb.passwordFile')?.replace(/\r?\n$/, '');
   return {
     ...(users ? { users } : {}),
+    ...(influxPassword !== undefined ? { influxPassword } : {}),
     sessionKey: keyText !== undefined ? Buffer.from(keyText.trim()) : randomBytes(32),
   };
 }

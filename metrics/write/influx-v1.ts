@@ -3,7 +3,12 @@
 
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
+import { influxProblem } from '../../common/influx/explain.ts';
 import { isRetriableStatus, WriteError, type LineWriter } from './errors.ts';
+
+/** The settings behind this writer's credentials, named in every refusal. */
+const CREDENTIALS =
+  'metrics.influx.username and metrics.influx.passwordFile (LCS_INFLUXDB_USERNAME, LCS_INFLUXDB_PASSWORD_FILE)';
 
 const gzipAsync = promisify(gzip);
 
@@ -61,7 +66,15 @@ export class InfluxV1Writer implements LineWriter {
       return;
     }
     const text = (await res.text().catch(() => '')).slice(0, 500);
-    throw new WriteError(`${this.description}: HTTP ${res.status} ${text}`, {
+    // A refused password or a missing privilege, said as the setting or the GRANT to change.
+    const problem = influxProblem(res.status, text, {
+      operation: 'write',
+      database: this.o.database,
+      ...(this.o.username !== undefined ? { user: this.o.username } : {}),
+      credentials: CREDENTIALS,
+      databaseSetting: 'metrics.influx.database (LCS_INFLUXDB_DATABASE)',
+    });
+    throw new WriteError(`${this.description}: HTTP ${res.status} ${problem ?? text}`, {
       status: res.status,
       retriable: isRetriableStatus(res.status),
     });

@@ -4,6 +4,7 @@
 // oldest silently across a restart. LCS's spool does the waiting, on disk, and counts drops.
 
 import { HttpError, InfluxDB, type WriteApi } from '@influxdata/influxdb-client';
+import { influxProblem } from '../../common/influx/explain.ts';
 import { isRetriableStatus, WriteError, type LineWriter } from './errors.ts';
 
 export interface InfluxV2Options {
@@ -44,12 +45,21 @@ export class InfluxV2Writer implements LineWriter {
     try {
       await this.api.flush();
     } catch (err) {
-      if (err instanceof HttpError)
-        throw new WriteError(`${this.description}: HTTP ${err.statusCode} ${err.body ?? err.message}`, {
+      if (err instanceof HttpError) {
+        const text = err.body ?? err.message;
+        // The token is not parsed for a user: on InfluxDB 2.x it is opaque, and it is a secret.
+        const problem = influxProblem(err.statusCode, text, {
+          operation: 'write',
+          database: this.o.bucket,
+          credentials: 'metrics.influx.tokenFile (LCS_INFLUXDB_TOKEN_FILE)',
+          databaseSetting: 'metrics.influx.bucket (LCS_INFLUXDB_BUCKET)',
+        });
+        throw new WriteError(`${this.description}: HTTP ${err.statusCode} ${problem ?? text}`, {
           status: err.statusCode,
           retriable: isRetriableStatus(err.statusCode),
           cause: err,
         });
+      }
       throw new WriteError(`${this.description}: ${(err as Error).message}`, { retriable: true, cause: err });
     }
   }

@@ -33,9 +33,23 @@ export interface Series {
   values: unknown[][];
 }
 
-/** Runs InfluxQL; throws on an error in any statement. */
-export async function influxQuery(url: string, db: string, q: string): Promise<Series[]> {
-  const res = await fetch(`${url}/query?${new URLSearchParams({ db, q, epoch: 's' })}`, { method: 'POST' });
+/** Runs InfluxQL (as `auth`'s user, when given); throws on an error in any statement. */
+export async function influxQuery(
+  url: string,
+  db: string,
+  q: string,
+  auth?: { user: string; password: string },
+): Promise<Series[]> {
+  const res = await fetch(`${url}/query?${new URLSearchParams({ db, q, epoch: 's' })}`, {
+    method: 'POST',
+    ...(auth
+      ? {
+          headers: {
+            authorization: `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`,
+          },
+        }
+      : {}),
+  });
   const body = (await res.json()) as { results?: { series?: Series[]; error?: string }[]; error?: string };
   if (body.error) throw new Error(`${q}: ${body.error}`);
   const out: Series[] = [];

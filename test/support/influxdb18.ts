@@ -72,39 +72,52 @@ export interface Influxd18 {
 }
 
 /**
- * Starts influxd 1.8 with empty storage under the services dir. With `auth`, HTTP
+ * Starts influxd 1.8 with empty storage under the services dir (or `dir`). With `auth`, HTTP
  * authentication is on and the given admin user is created first (1.x lets the first admin
  * be created without credentials), so a v2 token `user:password` is really checked.
  */
 export async function startInfluxd18(
-  opts: { auth?: { user: string; password: string } } = {},
+  opts: { auth?: { user: string; password: string }; port?: number; dir?: string } = {},
 ): Promise<Influxd18> {
-  const bin = await ensureInfluxd18();
-  const httpPort = Number(process.env.LCS_INFLUXDB18_PORT ?? servicePort('influxdb') + 1);
-  const base = path.join(servicesDir(), 'influxdb18');
+  return startInfluxd({
+    bin: await ensureInfluxd18(),
+    httpPort: opts.port ?? Number(process.env.LCS_INFLUXDB18_PORT ?? servicePort('influxdb') + 1),
+    dir: opts.dir ?? path.join(servicesDir(), 'influxdb18'),
+    ...(opts.auth ? { auth: opts.auth } : {}),
+  });
+}
+
+/**
+ * Starts any influxd 1.x binary (Debian's 1.6 at /usr/bin/influxd, or the 1.8 built above) on
+ * a private HTTP port with empty storage under `dir`, and with `auth` its first admin user:
+ * a private server, so a test may turn authentication on without touching the shared one.
+ */
+export async function startInfluxd(opts: {
+  bin: string;
+  httpPort: number;
+  dir: string;
+  auth?: { user: string; password: string };
+}): Promise<Influxd18> {
+  const { bin, httpPort, dir: base } = opts;
   const data = path.join(base, 'data');
   fs.rmSync(data, { recursive: true, force: true });
   fs.mkdirSync(data, { recursive: true });
   const config = path.join(base, 'influxdb.conf');
-  // RPC (backup) port: the HTTP port + 2, as deploy/local does for 1.6.
+  // RPC (backup) port: the HTTP port + 2, as deploy/local does.
   // The [http] section is the last one, so its auth key can follow it.
   fs.writeFileSync(
     config,
     renderInfluxConfig(data, httpPort, httpPort + 2) + (opts.auth ? '  auth-enabled = true\n' : ''),
   );
+  const log = path.join(base, 'influxd.log');
   const child: ChildProcess = spawn(bin, ['run', '-config', config], {
-    stdio: [
-      'ignore',
-      fs.openSync(path.join(base, 'influxd.log'), 'a'),
-      fs.openSync(path.join(base, 'influxd.log'), 'a'),
-    ],
+    stdio: ['ignore', fs.openSync(log, 'a'), fs.openSync(log, 'a')],
   });
   const url = `http://127.0.0.1:${httpPort}`;
   await waitFor(
-    `influxd ${INFLUXDB18_VERSION} on ${url}`,
+    `influxd (${bin}) on ${url}`,
     async () => {
-      if (child.exitCode !== null)
-        throw new Error(`influxd exited ${child.exitCode}; see ${base}/influxd.log`);
+      if (child.exitCode !== null) throw new Error(`influxd exited ${child.exitCode}; see ${log}`);
       const r = await fetch(`${url}/ping`).catch(() => undefined);
       return r?.status === 204;
     },
@@ -113,8 +126,7 @@ export async function startInfluxd18(
   if (opts.auth) {
     const q = `CREATE USER "${opts.auth.user}" WITH PASSWORD '${opts.auth.password}' WITH ALL PRIVILEGES`;
     const r = await fetch(`${url}/query?${new URLSearchParams({ q })}`, { method: 'POST' });
-    if (r.status !== 200)
-      throw new Error(`influxd ${INFLUXDB18_VERSION}: ${q}: HTTP ${r.status} ${await r.text()}`);
+    if (r.status !== 200) throw new Error(`influxd (${bin}): ${q}: HTTP ${r.status} ${await r.text()}`);
   }
   return {
     url,

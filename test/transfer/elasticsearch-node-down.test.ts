@@ -89,6 +89,23 @@ test(`an Elasticsearch node down ${DOWN_MS / 1000} s of three: indexing goes on 
     intervalMs: 500,
   });
 
+  // The scenario is a node lost while every shard has its replica: a fresh index is yellow
+  // until its replica has copied the primary, and a node stopped before then may hold the
+  // only copy (seen on 8.19.3: primary on one node, replica INITIALIZING on node 1, and a
+  // count answered 503 no_shard_available until node 1 came back). Wait for green first.
+  await waitFor(
+    `every shard of ${base}-* with its replica started (green)`,
+    async () => {
+      const res = await fetch(
+        `${cluster.url(2)}/_cluster/health/${base}-*?wait_for_status=green&timeout=5s`,
+        {
+          signal: AbortSignal.timeout(15_000),
+        },
+      );
+      return res.ok && ((await res.json()) as { status: string }).status === 'green';
+    },
+    { timeoutMs: 120000, intervalMs: 500 },
+  );
   // Node 1 is the first URL the transfer was given, so the one its client used first.
   await cluster.stop(1);
   const stoppedAt = Date.now();
