@@ -45,6 +45,9 @@ test('status classes', () => {
   assert.equal(classifyStatus(200, '').kind, 'done');
   assert.equal(classifyStatus(404, 'index closed').kind, 'dead');
   assert.equal(classifyStatus(502, '').kind, 'retry');
+  // Refused credentials or a missing privilege on the index: a fix lets them in; no dead letter.
+  assert.equal(classifyStatus(401, 'security_exception: unable to authenticate').kind, 'retry');
+  assert.equal(classifyStatus(403, 'security_exception: action [indices:admin/auto_create]').kind, 'retry');
 });
 
 test('the body is create actions with the event id', () => {

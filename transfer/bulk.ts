@@ -1,5 +1,5 @@
 // Bulk request building and response interpretation, pure (Vector's elasticsearch sink
-// pattern): per item, 201/409 are done, 429 and 5xx are retried, any other status is
+// pattern): per item, 201/409 are done, 429, 401/403 and 5xx are retried, any other status is
 // permanent and goes to the dead-letter topic with the reason.
 
 export interface BulkDoc {
@@ -31,9 +31,15 @@ interface BulkItem {
   index?: BulkItem['create'];
 }
 
+/**
+ * 401 and 403 are retried like 429: Elasticsearch refused our credentials or the role lacks
+ * a privilege on that index, which a fixed setting or role cures; dead-lettering the
+ * documents would take them out of the index for good.
+ */
 export function classifyStatus(status: number, reason: string): ItemOutcome {
   if ((status >= 200 && status < 300) || status === 409) return { kind: 'done' };
-  if (status === 429 || status >= 500) return { kind: 'retry', reason: `${status}: ${reason}` };
+  if (status === 429 || status === 401 || status === 403 || status >= 500)
+    return { kind: 'retry', reason: `${status}: ${reason}` };
   return { kind: 'dead', reason: `${status}: ${reason}` };
 }
 

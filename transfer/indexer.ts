@@ -5,6 +5,7 @@
 
 import type { Logger } from '../common/observe/logger.ts';
 import { LcsError, describeError } from '../common/errors.ts';
+import { elasticsearchProblem, statusProblem, type EsCredentials } from '../common/elasticsearch/explain.ts';
 import { Backoff, type BackoffOptions } from '../common/time/backoff.ts';
 import { sleep, systemClock, type Clock } from '../common/time/clock.ts';
 import { bulkBody, classifyRequestFailure, interpretBulk, type BulkDoc } from './bulk.ts';
@@ -44,6 +45,8 @@ export interface IndexerDeps {
   onRetry?: (docs: number, reason: string) => void;
   onDead?: (docs: number) => void;
   onAvailability?: (up: boolean, error?: string) => void;
+  /** Whom Elasticsearch judges (the settings to name when it refuses). */
+  credentials?: EsCredentials;
 }
 
 export class AbortedError extends LcsError {
@@ -103,7 +106,9 @@ export class Indexer {
         this.deps.onAvailability?.(true);
       } catch (err) {
         const status = (err as { meta?: { statusCode?: number } }).meta?.statusCode;
-        const decision = classifyRequestFailure(status, pending.length, describeError(err));
+        const problem = elasticsearchProblem(err, this.deps.credentials ?? {});
+        const why = problem ? `${problem} (${describeError(err)})` : describeError(err);
+        const decision = classifyRequestFailure(status, pending.length, why);
         if (decision.kind === 'split') {
           const half = Math.ceil(pending.length / 2);
           this.deps.logger.warn('bulk request rejected as a whole; splitting it', {
@@ -131,17 +136,29 @@ export class Indexer {
       const retry: BulkDoc[] = [];
       const dead: { doc: BulkDoc; reason: string }[] = [];
       let done = 0;
+      let refused: string | undefined;
       outcomes.forEach((o, i) => {
         const doc = pending[i]!;
         if (o.kind === 'done') done++;
-        else if (o.kind === 'retry') retry.push(doc);
-        else dead.push({ doc, reason: o.reason });
+        else if (o.kind === 'retry') {
+          retry.push(doc);
+          if (!refused && /^40[13]: /.test(o.reason)) refused = o.reason;
+        } else dead.push({ doc, reason: o.reason });
       });
+      // Refused items (credentials, a privilege on the index) wait for a fix, and say so.
+      if (refused) {
+        const problem = statusProblem(Number(refused.slice(0, 3)), refused, this.deps.credentials ?? {});
+        this.deps.logger.warn('documents refused by Elasticsearch; retrying', {
+          docs: retry.length,
+          attempt: backoff.attempts,
+          error: problem ? `${problem} (${refused})` : refused,
+        });
+      }
       this.deps.onBulk?.(now() - started);
       if (dead.length) await this.sendDead(dead, ctl);
       if (done) this.deps.onIndexed?.(done);
       if (retry.length) {
-        this.deps.onRetry?.(retry.length, 'item rejected with 429/5xx');
+        this.deps.onRetry?.(retry.length, refused ?? 'item rejected with 429/5xx');
         work.push(retry);
         await this.wait(backoff.next(), ctl);
       } else backoff.reset();

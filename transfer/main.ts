@@ -52,6 +52,10 @@ export const transferCommand: ComponentCommand<typeof transferSettings> = {
       {
         etcd,
         es,
+        esCredentials: {
+          ...(s['elasticsearch.apiKeyFile'] ? { apiKeyFile: s['elasticsearch.apiKeyFile'] } : {}),
+          ...(s['elasticsearch.username'] ? { username: s['elasticsearch.username'] } : {}),
+        },
         kafka,
         deadLetter: deadLetterProducer(kafka),
         logger,

@@ -12,6 +12,7 @@ import { Registry } from '../common/observe/metrics.ts';
 import { StatusWriter } from '../common/etcd/status-writer.ts';
 import { describeError } from '../common/errors.ts';
 import { kafkaProblem } from '../common/kafka/explain.ts';
+import { elasticsearchProblem, type EsCredentials } from '../common/elasticsearch/explain.ts';
 import type { TransferStatus } from '../common/status/transfer.ts';
 import { systemClock, unref, type Clock, type TimerHandle } from '../common/time/clock.ts';
 import { TopicConsumer, type ConsumerOptions } from './consumer.ts';
@@ -36,6 +37,8 @@ export interface TransferConfig {
 export interface TransferDeps {
   etcd: Etcd3;
   es: Client;
+  /** elasticsearch.apiKeyFile / elasticsearch.username, named when Elasticsearch refuses. */
+  esCredentials?: EsCredentials;
   kafka: KafkaConfig;
   deadLetter: Producer;
   logger: Logger;
@@ -73,6 +76,7 @@ export class Transfer {
     const p = this.progress;
     const indexer = new Indexer({
       es: deps.es,
+      ...(deps.esCredentials ? { credentials: deps.esCredentials } : {}),
       logger: deps.logger.child({ component: 'indexer' }),
       clock: this.clock,
       deadLetter: async (records) => {
@@ -181,9 +185,10 @@ export class Transfer {
         this.templates.add(base);
       } catch (err) {
         failed = true;
+        const problem = elasticsearchProblem(err, this.deps.esCredentials ?? {});
         this.deps.logger.warn('index template install failed; retrying', {
           base,
-          error: describeError(err),
+          error: problem ? `${problem} (${describeError(err)})` : describeError(err),
         });
       }
     }

@@ -21,12 +21,12 @@ export function esVersion(env: Env): string {
   return env.LCS_ELASTICSEARCH_VERSION || '9.2.0';
 }
 
-function javaHome(env: Env): string {
+export function javaHome(env: Env): string {
   return env.LCS_ES_JAVA_HOME || '/usr/lib/jvm/temurin-25-jdk-amd64';
 }
 
 /** Where the distribution is unpacked: the cache, or a system cache when root's home is closed to `lcs`. */
-function homeDir(ctx: ServiceContext): string {
+export function homeDir(ctx: Pick<ServiceContext, 'cache' | 'env'>): string {
   const base = !ROOT || reachableByOthers(ctx.cache) ? ctx.cache : SYSTEM_CACHE;
   return path.join(base, `elasticsearch-${esVersion(ctx.env)}`);
 }
@@ -38,15 +38,20 @@ export interface ElasticsearchNodeRole {
   initialMasters: string[];
 }
 
-/** Transport sits 100 above HTTP, as in the defaults: 9200 → 9300. */
+/**
+ * Transport sits 100 above HTTP, as in the defaults: 9200 → 9300. `security` replaces the
+ * "security off" line with settings of the caller's (test/support/secured-elasticsearch.ts).
+ */
 export function renderElasticsearchYml(
   dir: string,
   httpPort: number,
   hasSecurityModule: boolean,
   role?: ElasticsearchNodeRole,
+  security?: string,
 ): string {
   // Without an explicit setting, x-pack-security auto-configures TLS and passwords on first start.
-  const security = hasSecurityModule ? 'xpack.security.enabled: false\n' : '';
+  const off = hasSecurityModule ? 'xpack.security.enabled: false\n' : '';
+  const securityYml = security === undefined ? off : `${security.trimEnd()}\n`;
   const discovery = role
     ? `cluster.name: lcs-cluster
 node.name: ${role.nodeName}
@@ -64,7 +69,7 @@ path.data: ${path.join(dir, 'data')}
 path.logs: ${path.join(dir, 'logs')}
 cluster.routing.allocation.disk.threshold_enabled: false
 action.destructive_requires_name: false
-${security}`;
+${securityYml}`;
 }
 
 function chownTree(target: string, uid: number, gid: number): void {
@@ -73,10 +78,15 @@ function chownTree(target: string, uid: number, gid: number): void {
   for (const entry of fs.readdirSync(target)) chownTree(path.join(target, entry), uid, gid);
 }
 
-/** Writes a node's config (one node alone, or `role` in a cluster) and says how to run it. */
+/**
+ * Writes a node's config (one node alone, or `role` in a cluster) and says how to run it.
+ * `security`: elasticsearch.yml lines in place of "security off"; files they name must
+ * already be in `<dir>/config` (copied there by the caller), which is then made the node's.
+ */
 export async function prepareElasticsearch(
   ctx: ServiceContext,
   role?: ElasticsearchNodeRole,
+  security?: string,
 ): Promise<Launch> {
   const home = homeDir(ctx);
   const dir = ctx.paths.dir;
@@ -84,7 +94,13 @@ export async function prepareElasticsearch(
   if (!fs.existsSync(conf)) fs.cpSync(path.join(home, 'config'), conf, { recursive: true });
   fs.writeFileSync(
     path.join(conf, 'elasticsearch.yml'),
-    renderElasticsearchYml(dir, ctx.port, fs.existsSync(path.join(home, 'modules', 'x-pack-security')), role),
+    renderElasticsearchYml(
+      dir,
+      ctx.port,
+      fs.existsSync(path.join(home, 'modules', 'x-pack-security')),
+      role,
+      security,
+    ),
   );
   for (const sub of ['data', 'logs', 'tmp']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
   const env = {
