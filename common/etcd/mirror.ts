@@ -44,6 +44,9 @@ const rangeEnd = (prefix: string): Buffer => {
   return Buffer.from([0]);
 };
 
+/** How long stop() waits for a pending watcher create (etcd may be down). */
+const STOP_SETUP_WAIT_MS = 3000;
+
 export class EtcdMirror {
   private readonly opts: MirrorOptions;
   private readonly clock: Clock;
@@ -56,6 +59,8 @@ export class EtcdMirror {
   private watchers: Watcher[] = [];
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
+  /** The current cycle's watcher creation: a watcher it creates after stop() must still be dropped. */
+  private settingUp: Promise<void> = Promise.resolve();
   /** Aborted by stop(): wakes a retry wait at once. */
   private readonly stopping = new AbortController();
 
@@ -81,6 +86,17 @@ export class EtcdMirror {
     this.stopped = true;
     this.stopping.abort();
     this.wake?.();
+    // A watcher whose create() was still pending when the cycle ended must be cancelled too:
+    // left attached to the client, etcd3 reconnects it forever after etcd.close() (ref'd
+    // timers) and the process never exits. The setup cancels such a watcher itself; waiting
+    // for it here (bounded, as a create may wait for an etcd that is down) lets it do so
+    // before the client is closed.
+    let bound: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.settingUp,
+      new Promise<void>((r) => (bound = setTimeout(r, STOP_SETUP_WAIT_MS))),
+    ]);
+    clearTimeout(bound);
     await this.dropWatchers();
     await this.loop;
   }
@@ -164,9 +180,16 @@ export class EtcdMirror {
       this.wake = () => end('stopped');
       const setup = async () => {
         for (const range of this.opts.ranges) {
+          if (done) return; // ended (or stopped) meanwhile: create no more watchers
           const b = etcd.watch();
           const builder = 'prefix' in range ? b.prefix(range.prefix) : b.key(range.key);
           const w = await builder.startRevision(String(revision + 1)).create();
+          if (done) {
+            // The cycle ended while this create() was pending, after its watchers were
+            // dropped: cancel this one too, or it stays attached to the client for good.
+            void w.cancel().catch(() => undefined);
+            return;
+          }
           this.watchers.push(w);
           w.on('disconnected', (err: unknown) => end(`disconnected: ${describeError(err)}`));
           w.on('error', (err: unknown) => end(`error: ${describeError(err)}`));
@@ -186,7 +209,7 @@ export class EtcdMirror {
           });
         }
       };
-      setup().catch((err) => (done ? undefined : reject(err)));
+      this.settingUp = setup().catch((err) => (done ? undefined : reject(err)));
     });
   }
 
