@@ -85,7 +85,12 @@ test('an outage: batches wait on disk, then arrive in order, none twice', async 
   await until(clock, 'backlog on disk', () => spool.size.batches === 7);
   assert.ok(fs.readdirSync(dir).length === 7);
   server.down = false;
-  await until(clock, 'backlog drained', () => server.accepted.length === 16);
+  // Accepted, then removed: the spool deletes its files after the server's acknowledgement.
+  await until(
+    clock,
+    'backlog drained and its files removed',
+    () => server.accepted.length === 16 && fs.readdirSync(dir).length === 0,
+  );
   assert.deepEqual(server.accepted, [1, 2, 3, 4, 5, 6, 7, 8].flatMap(batch));
   assert.equal(spool.size.batches, 0);
   assert.deepEqual(fs.readdirSync(dir), []);
