@@ -33,6 +33,8 @@ export interface SecuredElasticsearchOptions {
   /** Config, data and logs: `<dir>/{config,data,logs}`. As root, `lcs` must reach it. */
   dir: string;
   port: number;
+  /** The transport port (bound, unused by one node); default the HTTP port + 100. */
+  transportPort?: number;
   pki: TestPki;
   /** File realm users (name → password and the one role they get, named after them). */
   users: Record<string, { password: string; role: RoleDescriptor }>;
@@ -123,6 +125,7 @@ xpack.security.transport.ssl.enabled: false
 xpack.security.authc.realms.file.file1.order: 0
 xpack.security.authc.realms.native.native1.order: 1
 `,
+    o.transportPort,
   );
   writeFileSync(ctx.paths.logFile, '');
   spawnDetached(launch, ctx.paths.logFile, ctx.paths.pidFile);
