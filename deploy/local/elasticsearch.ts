@@ -39,8 +39,9 @@ export interface ElasticsearchNodeRole {
 }
 
 /**
- * Transport sits 100 above HTTP, as in the defaults: 9200 → 9300. `security` replaces the
- * "security off" line with settings of the caller's (test/support/secured-elasticsearch.ts).
+ * Transport sits 100 above HTTP, as in the defaults: 9200 → 9300, unless `transportPort` is
+ * given (a test confined to a port range). `security` replaces the "security off" line with
+ * settings of the caller's (test/support/secured-elasticsearch.ts).
  */
 export function renderElasticsearchYml(
   dir: string,
@@ -48,6 +49,7 @@ export function renderElasticsearchYml(
   hasSecurityModule: boolean,
   role?: ElasticsearchNodeRole,
   security?: string,
+  transportPort = httpPort + 100,
 ): string {
   // Without an explicit setting, x-pack-security auto-configures TLS and passwords on first start.
   const off = hasSecurityModule ? 'xpack.security.enabled: false\n' : '';
@@ -64,7 +66,7 @@ discovery.type: single-node`;
 ${discovery}
 network.host: ${HOST}
 http.port: ${httpPort}
-transport.port: ${httpPort + 100}
+transport.port: ${transportPort}
 path.data: ${path.join(dir, 'data')}
 path.logs: ${path.join(dir, 'logs')}
 cluster.routing.allocation.disk.threshold_enabled: false
@@ -87,6 +89,7 @@ export async function prepareElasticsearch(
   ctx: ServiceContext,
   role?: ElasticsearchNodeRole,
   security?: string,
+  transportPort?: number,
 ): Promise<Launch> {
   const home = homeDir(ctx);
   const dir = ctx.paths.dir;
@@ -100,6 +103,7 @@ export async function prepareElasticsearch(
       fs.existsSync(path.join(home, 'modules', 'x-pack-security')),
       role,
       security,
+      transportPort,
     ),
   );
   for (const sub of ['data', 'logs', 'tmp']) fs.mkdirSync(path.join(dir, sub), { recursive: true });

@@ -4,6 +4,7 @@
 // service stays what the other tests and the demo use.
 import fs from 'node:fs';
 import path from 'node:path';
+import { ETCD_BINARY } from './etcd.ts';
 import { HOST } from './layout.ts';
 import { ServiceError } from './errors.ts';
 import { httpProbe, waitHealthy } from './health.ts';
@@ -90,7 +91,7 @@ export class EtcdCluster {
     this.log(`etcd cluster: starting member ${i} on ${HOST}:${this.port(i)}…`);
     spawnDetached(
       {
-        command: '/usr/bin/etcd',
+        command: ETCD_BINARY,
         args: etcdMemberArgs(path.join(this.memberDir(i), 'data'), `m${i}`, this.port(i), initial),
       },
       this.logFile(i),

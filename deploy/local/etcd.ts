@@ -3,6 +3,9 @@ import { HOST } from './layout.ts';
 import { httpProbe } from './health.ts';
 import type { ServiceContext, ServiceDef } from './service.ts';
 
+/** Debian's etcd (the etcd-server package below): every etcd LCS starts locally runs this one. */
+export const ETCD_BINARY = '/usr/bin/etcd';
+
 /** The peer port sits next to the client port: 2379 → 2380. */
 export function etcdArgs(dataDir: string, clientPort: number): string[] {
   const client = `http://${HOST}:${clientPort}`;
@@ -23,11 +26,11 @@ export const etcd: ServiceDef = {
   name: 'etcd',
   endpoint: (host, port) => `http://${host}:${port}`,
   packages: [
-    { name: 'etcd-server', provides: '/usr/bin/etcd', daemonUser: 'etcd', unit: 'etcd.service' },
+    { name: 'etcd-server', provides: ETCD_BINARY, daemonUser: 'etcd', unit: 'etcd.service' },
     { name: 'etcd-client', provides: '/usr/bin/etcdctl' },
   ],
   async prepare(ctx: ServiceContext) {
-    return { command: '/usr/bin/etcd', args: etcdArgs(ctx.paths.data, ctx.port) };
+    return { command: ETCD_BINARY, args: etcdArgs(ctx.paths.data, ctx.port) };
   },
   probe: (ctx) =>
     httpProbe(

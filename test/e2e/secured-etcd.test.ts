@@ -7,10 +7,9 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Etcd3, Range } from 'etcd3';
+import type { Etcd3 } from 'etcd3';
 import {
   ADHOC_PREFIX,
   AGENT_STATUS_PREFIX,
@@ -21,6 +20,7 @@ import {
 } from '../../common/keyspace.ts';
 import { count, deleteIndices, refresh } from '../support/elasticsearch.ts';
 import { appendLines, newPipeline, numbered, useEtcd, waitForTailer } from '../support/pipeline.ts';
+import { startSecuredEtcd, type SecuredEtcd } from '../support/secured-etcd.ts';
 import { makeTestPki } from '../support/tls.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -43,70 +43,40 @@ const etcdEnv = (user: string, passwordFile: string, ca = pki.ca) => ({
 const agentPw = secret('agent-password', 'agent-secret-1');
 const transferPw = secret('transfer-password', 'transfer-secret-1');
 const wrongPw = secret('wrong-password', 'not-the-password');
-let etcdProc: ChildProcess;
+let etcd: SecuredEtcd;
 let root: Etcd3;
 const file = join(p.dir, 'app.log');
 const file2 = join(second.dir, 'other.log');
 const topic = p.id;
 
 before(async () => {
-  etcdProc = spawn(
-    '/usr/bin/etcd',
-    [
-      '--name=sec',
-      `--data-dir=${join(p.dir, 'etcd-data')}`,
-      `--listen-client-urls=${ENDPOINT}`,
-      `--advertise-client-urls=${ENDPOINT}`,
-      `--listen-peer-urls=http://127.0.0.1:${PORT + 1}`,
-      `--initial-advertise-peer-urls=http://127.0.0.1:${PORT + 1}`,
-      `--initial-cluster=sec=http://127.0.0.1:${PORT + 1}`,
-      `--cert-file=${pki.serverCert}`,
-      `--key-file=${pki.serverKey}`,
-    ],
-    { stdio: 'ignore' },
-  );
-  const tls = {
-    credentials: {
-      rootCertificate: Buffer.from(await import('node:fs').then((fs) => fs.readFileSync(pki.ca))),
-    },
-  };
-  const admin = new Etcd3({ hosts: ENDPOINT, ...tls });
-  await waitFor('the secured etcd', async () => (await admin.get('/probe').string(), true), {
-    timeoutMs: 30_000,
-    intervalMs: 300,
-  });
-  await admin.user('root').create('root-secret-1');
-  await admin.user('root').addRole('root');
   const readCollect = [
-    { permission: 'Read' as const, range: Range.prefix(COLLECT_PREFIX) },
+    { permission: 'Read' as const, prefix: COLLECT_PREFIX },
     { permission: 'Read' as const, key: LEGACY_KEY },
   ];
-  await admin.role('lcs-agent').create();
-  await admin
-    .role('lcs-agent')
-    .grant([...readCollect, { permission: 'Readwrite', range: Range.prefix(AGENT_STATUS_PREFIX) }]);
-  await admin.role('lcs-transfer').create();
-  await admin
-    .role('lcs-transfer')
-    .grant([...readCollect, { permission: 'Readwrite', range: Range.prefix(TRANSFER_STATUS_PREFIX) }]);
-  for (const [user, pw] of [
-    ['agent', 'agent-secret-1'],
-    ['transfer', 'transfer-secret-1'],
-  ] as const) {
-    await admin.user(user).create(pw);
-    await admin.user(user).addRole(`lcs-${user}`);
-  }
-  await admin.auth.authEnable({});
-  admin.close();
-  root = new Etcd3({ hosts: ENDPOINT, ...tls, auth: { username: 'root', password: 'root-secret-1' } });
+  etcd = await startSecuredEtcd({
+    dir: join(p.dir, 'etcd'),
+    port: PORT,
+    pki,
+    users: {
+      agent: {
+        password: 'agent-secret-1',
+        grants: [...readCollect, { permission: 'Readwrite', prefix: AGENT_STATUS_PREFIX }],
+      },
+      transfer: {
+        password: 'transfer-secret-1',
+        grants: [...readCollect, { permission: 'Readwrite', prefix: TRANSFER_STATUS_PREFIX }],
+      },
+    },
+  });
+  root = etcd.root;
   useEtcd(p, root);
   useEtcd(second, root);
 });
 
 after(async () => {
   await Promise.all([p.stop(), second.stop()]);
-  root?.close();
-  etcdProc?.kill('SIGKILL');
+  await etcd?.stop();
   await deleteIndices(`${topic}-*`).catch(() => {});
 });
 
@@ -129,11 +99,7 @@ test('agent and transfer on an etcd with TLS and a role each: every line in Elas
     { timeoutMs: 90_000, intervalMs: 1000 },
   );
   // The agent's role cannot write outside its status prefix: etcd itself refuses.
-  const agentClient = new Etcd3({
-    hosts: ENDPOINT,
-    credentials: { rootCertificate: (await import('node:fs')).readFileSync(pki.ca) },
-    auth: { username: 'agent', password: 'agent-secret-1' },
-  });
+  const agentClient = etcd.clientFor('agent', 'agent-secret-1');
   try {
     await assert.rejects(agentClient.put(`${ADHOC_PREFIX}forged`).value('{}').exec(), /permission denied/);
   } finally {

@@ -33,6 +33,8 @@ export interface SecuredElasticsearchOptions {
   /** Config, data and logs: `<dir>/{config,data,logs}`. As root, `lcs` must reach it. */
   dir: string;
   port: number;
+  /** The transport port (bound, unused by one node); default the HTTP port + 100. */
+  transportPort?: number;
   pki: TestPki;
   /** File realm users (name → password and the one role they get, named after them). */
   users: Record<string, { password: string; role: RoleDescriptor }>;
@@ -99,7 +101,7 @@ export async function startSecuredElasticsearch(
     stdio: ['pipe', 'ignore', 'pipe'],
   });
   // The file realm: users and users_roles by the distribution's own tool (it hashes the
-  // password), roles.yml written here (JSON is YAML). Elasticsearch reads them at start.
+  // password), roles.yml written here (a JSON object a line is YAML). Elasticsearch reads them at start.
   const users = join(home, 'bin', 'elasticsearch-users');
   const roles: Record<string, RoleDescriptor> = {};
   for (const [name, u] of Object.entries(o.users)) {
@@ -109,7 +111,15 @@ export async function startSecuredElasticsearch(
       stdio: ['ignore', 'ignore', 'pipe'],
     });
   }
-  writeFileSync(join(conf, 'roles.yml'), `${JSON.stringify(roles, null, 2)}\n`);
+  // One role a line, `name: {JSON}` (a YAML flow mapping): Elasticsearch's FileRolesStore
+  // cuts the file into roles at each line that starts in column 0, so one pretty-printed
+  // JSON object holding several roles loses every role but the first.
+  writeFileSync(
+    join(conf, 'roles.yml'),
+    Object.entries(roles)
+      .map(([name, role]) => `${name}: ${JSON.stringify(role)}\n`)
+      .join(''),
+  );
   const launch = await prepareElasticsearch(
     ctx,
     undefined,
@@ -123,6 +133,7 @@ xpack.security.transport.ssl.enabled: false
 xpack.security.authc.realms.file.file1.order: 0
 xpack.security.authc.realms.native.native1.order: 1
 `,
+    o.transportPort,
   );
   writeFileSync(ctx.paths.logFile, '');
   spawnDetached(launch, ctx.paths.logFile, ctx.paths.pidFile);
