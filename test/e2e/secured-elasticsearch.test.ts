@@ -9,11 +9,12 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { Etcd3 } from 'etcd3';
 import { EtcdCluster } from '../../deploy/local/etcd-cluster.ts';
+import { servicesDir } from '../../deploy/local/layout.ts';
 import { adhocEntryKey } from '../../common/keyspace.ts';
 import { testKafka } from '../support/kafka.ts';
 import { appendLines, newPipeline, numbered, useEtcd, waitForTailer } from '../support/pipeline.ts';
@@ -28,6 +29,8 @@ const PORT = Number(process.env.LCS_TEST_SECURED_ES_PORT ?? 39700);
 const ETCD_PORT = PORT + 2;
 const ETCD = `http://127.0.0.1:${ETCD_PORT}`;
 const p = newPipeline('seces');
+// Elasticsearch runs as the lcs user, which may not reach a clone inside a private folder.
+const esDir = join(servicesDir(), `es-secured-${p.id}`);
 // As root Elasticsearch runs as the user `lcs`, which must reach its folder under this one.
 chmodSync(p.dir, 0o711);
 const pkiDir = join(p.dir, 'pki');
@@ -87,7 +90,7 @@ before(async () => {
   await etcdCluster.up();
   etcd = new Etcd3({ hosts: ETCD });
   es = await startSecuredElasticsearch({
-    dir: join(p.dir, 'es'),
+    dir: esDir,
     port: PORT,
     pki,
     users: {
@@ -106,6 +109,7 @@ after(async () => {
   await admin?.deleteTopics({ topics: [topic, `${topic}.dlq`] }).catch(() => {});
   await admin?.disconnect().catch(() => {});
   await es?.stop();
+  rmSync(esDir, { recursive: true, force: true });
 });
 
 test('the transfer into Elasticsearch over HTTPS as a least-privilege user: every line once; the role allows nothing else', async () => {

@@ -12,7 +12,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import kafkajs, { type Admin } from 'kafkajs';
 import {
@@ -25,6 +25,7 @@ import {
   metricsStatusKey,
 } from '../../common/keyspace.ts';
 import { flagOf } from '../../common/config/settings.ts';
+import { servicesDir } from '../../deploy/local/layout.ts';
 import { hashPassword } from '../../console/auth/password.ts';
 import { ApiClient, enc } from '../console/harness.ts';
 import { influxQuery, rows, startMetrics } from '../metrics/harness.ts';
@@ -50,6 +51,8 @@ const PORTS = {
 };
 
 const p = newPipeline('secstack');
+// Elasticsearch runs as the lcs user, which may not reach a clone inside a private folder.
+const esDir = join(servicesDir(), `es-secured-${p.id}`);
 // As root Elasticsearch runs as the user `lcs`, which must reach its folder under this one.
 chmodSync(p.dir, 0o711);
 const pkiDir = join(p.dir, 'pki');
@@ -168,7 +171,7 @@ before(async () => {
       users: PW.kafka,
     }),
     startSecuredElasticsearch({
-      dir: join(p.dir, 'es'),
+      dir: esDir,
       port: PORTS.elasticsearch,
       transportPort: PORTS.elasticsearch + 1,
       pki,
@@ -223,6 +226,7 @@ after(async () => {
   await Promise.all([p.stop(), metrics?.stop(), consoleProc?.stop()]);
   await admin?.disconnect().catch(() => {});
   await Promise.all([etcd?.stop(), kafka?.stop(), es?.stop(), influx?.stop()]);
+  rmSync(esDir, { recursive: true, force: true });
 });
 
 /** Every document in the test's indices, as the super user sees them after a refresh. */
